@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine: `make demo` (set up + small default job) and
+# `make test` (set up + test suite). Everything else is a helper.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint format perf clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/captchagen make --n 1000 --difficulty medium --seed 0 --out data/demo
+	$(BIN)/captchagen preview --difficulty all --out data/demo/preview.png
+	$(BIN)/captchagen info data/demo
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+perf: setup
+	$(BIN)/python -m benchmark.perf_generate
+
+clean:
+	rm -rf $(VENV) data

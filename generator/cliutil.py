@@ -1,0 +1,36 @@
+"""Shared CLI plumbing: bad input becomes one line on stderr and a non-zero exit, never a
+traceback. Used by the ``captchagen``, ``crnn`` and ``bench`` entry points."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .errors import UserError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(prog: str, message: str, code: int = EXIT_USER_ERROR) -> None:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def run_app(app: typer.Typer, prog: str, argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, prog_name=prog, standalone_mode=False)
+    except typer.Exit as done:
+        raise SystemExit(done.exit_code) from None
+    except typer.TyperException as err:  # usage errors: unknown option, bad value type, …
+        fail(prog, f"{err.format_message()} (see {prog} --help)", err.exit_code or 2)
+    except typer.Abort:
+        fail(prog, "interrupted", EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        fail(prog, "interrupted; re-run the same command to resume", EXIT_INTERRUPTED)
+    except UserError as err:
+        fail(prog, str(err))
+    except OSError as err:
+        where = f" {err.filename}" if err.filename else ""
+        fail(prog, f"{err.strerror or err}{where}", 1)

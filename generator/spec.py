@@ -1,0 +1,420 @@
+"""A captcha style as typed, validated dataclasses; named presets; TOML/JSON load and save.
+
+Every numeric field declares its allowed bounds in ``field(metadata=...)`` so one validator checks
+the whole tree and error messages name the offending key (``noise.dots``). Ranges are ``(lo, hi)``
+pairs drawn uniformly per sample (integers inclusive).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from .charset import Charset, CharsetError
+from .errors import UserError
+
+IntRange = tuple[int, int]
+FloatRange = tuple[float, float]
+Backend = Literal["native", "captcha", "mixed"]
+BACKENDS: tuple[str, ...] = typing.get_args(Backend)
+
+
+class SpecError(UserError):
+    """A spec that cannot be rendered; the message names the key and the allowed values."""
+
+
+def _bounded(default: Any, lo: float, hi: float, doc: str) -> Any:
+    return field(default=default, metadata={"bounds": (lo, hi), "doc": doc})
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    charset: str = field(
+        default="safe_upper_digits",
+        metadata={
+            "doc": "preset name (see Charset presets) or the literal characters to draw from"
+        },
+    )
+    length: IntRange = _bounded((4, 6), 1, 64, "characters per captcha, drawn uniformly")
+    fonts: tuple[str, ...] = field(
+        default=(),
+        metadata={"doc": "default-pool face names, .ttf/.otf files or folders; empty = whole pool"},
+    )
+    font_size: IntRange = _bounded((36, 44), 6, 400, "font em size in pixels before any shrinking")
+    spacing: FloatRange = _bounded(
+        (0.05, 0.2), -0.6, 2.0, "gap between glyphs as a fraction of glyph width; < 0 overlaps"
+    )
+    rotation: float = _bounded(8.0, 0.0, 90.0, "max |rotation| of each glyph in degrees")
+    shear: float = _bounded(0.1, 0.0, 1.0, "max |horizontal shear| of each glyph")
+    perspective: float = _bounded(0.0, 0.0, 0.4, "per-glyph corner jitter (fraction of glyph size)")
+    scale_jitter: float = _bounded(0.05, 0.0, 0.5, "per-glyph size variation (fraction)")
+    baseline_jitter: float = _bounded(
+        0.3, 0.0, 1.0, "share of the free vertical room a glyph may wander"
+    )
+
+
+@dataclass(frozen=True)
+class ColorStyle:
+    background: IntRange = _bounded((215, 255), 0, 255, "background luminance")
+    text: IntRange = _bounded((0, 90), 0, 255, "text luminance")
+    min_contrast: int = _bounded(90, 0, 255, "minimum |background - text| luminance")
+    saturation: int = _bounded(30, 0, 128, "max per-channel tint added to a luminance (colour)")
+    per_char: bool = field(default=False, metadata={"doc": "draw a colour per character"})
+    gradient: int = _bounded(0, 0, 255, "max background luminance change across the canvas")
+
+
+@dataclass(frozen=True)
+class NoiseStyle:
+    dots: IntRange = _bounded((0, 10), 0, 2000, "number of dots")
+    dot_size: IntRange = _bounded((1, 2), 1, 20, "dot diameter in pixels")
+    lines: IntRange = _bounded((0, 0), 0, 50, "straight lines crossing the text")
+    curves: IntRange = _bounded((0, 0), 0, 50, "Bezier curves crossing the text")
+    line_width: IntRange = _bounded((1, 2), 1, 20, "width of lines and curves in pixels")
+    grid: float = _bounded(0.0, 0.0, 1.0, "probability of a background grid")
+    speckle: float = _bounded(0.0, 0.0, 0.5, "fraction of pixels replaced by random grey")
+
+
+@dataclass(frozen=True)
+class WarpStyle:
+    wave_amplitude: FloatRange = _bounded((0.0, 0.0), 0.0, 30.0, "global sine warp amplitude, px")
+    wave_period: FloatRange = _bounded((60.0, 120.0), 4.0, 2000.0, "global sine warp period, px")
+    elastic: float = _bounded(0.0, 0.0, 20.0, "max displacement of a smooth random field, px")
+    blur: FloatRange = _bounded((0.0, 0.3), 0.0, 10.0, "Gaussian blur radius, px")
+
+
+@dataclass(frozen=True)
+class CaptchaSpec:
+    """One captcha style. ``backend='mixed'`` keeps text/size/colour-mode fields and draws every
+    other style parameter per sample across the presets and both renderers."""
+
+    name: str = field(default="custom", metadata={"doc": "label shown in reports"})
+    backend: Backend = field(
+        default="native", metadata={"doc": "native | captcha (seeded captcha package) | mixed"}
+    )
+    width: int = _bounded(160, 16, 4096, "canvas width in pixels")
+    height: int = _bounded(60, 16, 4096, "canvas height in pixels")
+    grayscale: bool = field(default=False, metadata={"doc": "render single-channel images"})
+    text: TextStyle = field(default_factory=TextStyle)
+    color: ColorStyle = field(default_factory=ColorStyle)
+    noise: NoiseStyle = field(default_factory=NoiseStyle)
+    warp: WarpStyle = field(default_factory=WarpStyle)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def charset(self) -> Charset:
+        return Charset.resolve(self.text.charset)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(self)
+
+    def digest(self) -> str:
+        """Short content hash: two specs with equal digests render identical bytes."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def with_overrides(self, **sections: dict[str, Any]) -> CaptchaSpec:
+        """Copy with some fields of some sections replaced, e.g. ``text={'length': (5, 5)}``."""
+        top = {k: v for k, v in sections.items() if not isinstance(v, dict)}
+        nested = {
+            k: replace(getattr(self, k), **v) for k, v in sections.items() if isinstance(v, dict)
+        }
+        return replace(self, **top, **nested)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def _check_field(section: str, f: dataclasses.Field, value: Any) -> None:
+    key = f"{section}{f.name}"
+    bounds = f.metadata.get("bounds")
+    if bounds is None:
+        return
+    lo, hi = bounds
+    values = value if isinstance(value, tuple) else (value,)
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise SpecError(f"{key} must be numeric, got {v!r}")
+        if not lo <= v <= hi:
+            raise SpecError(f"{key} = {_fmt(value)} is out of range [{lo}, {hi}]")
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise SpecError(f"{key} must be a [low, high] pair, got {_fmt(value)}")
+        if value[0] > value[1]:
+            raise SpecError(f"{key} = {_fmt(value)}: low is greater than high")
+
+
+def _fmt(value: Any) -> str:
+    return json.dumps(list(value) if isinstance(value, tuple) else value)
+
+
+def validate(spec: CaptchaSpec) -> None:
+    if spec.backend not in BACKENDS:
+        raise SpecError(f"backend = {spec.backend!r} is not one of {', '.join(BACKENDS)}")
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        if dataclasses.is_dataclass(value):
+            for sub in fields(value):
+                _check_field(f"{f.name}.", sub, getattr(value, sub.name))
+        else:
+            _check_field("", f, value)
+    try:
+        charset = spec.charset
+    except CharsetError as err:
+        raise SpecError(f"text.charset: {err}") from None
+    del charset
+    t = spec.text
+    if t.font_size[0] > spec.height - 4:
+        raise SpecError(
+            f"text.font_size starts at {t.font_size[0]} px but the canvas is {spec.height} px high"
+        )
+    # A narrow glyph is about 0.45 em wide; if even the narrowest text at the smallest size and
+    # tightest spacing overflows, shrinking would make it unreadable: refuse the spec instead.
+    min_width = t.length[1] * 0.45 * t.font_size[0] * (1 + min(t.spacing[0], 0.0)) * 0.6
+    if min_width > spec.width - 4:
+        raise SpecError(
+            f"a {spec.width} px wide canvas cannot hold {t.length[1]} characters "
+            f"(text.length) at font size >= {t.font_size[0]} px; widen it or shorten the text"
+        )
+    c = spec.color
+    if max(abs(c.background[1] - c.text[0]), abs(c.text[1] - c.background[0])) < c.min_contrast:
+        raise SpecError(
+            f"color.min_contrast = {c.min_contrast} cannot be met by color.background "
+            f"{_fmt(c.background)} and color.text {_fmt(c.text)}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain-data conversion (dict <-> spec), strict about keys and types
+
+
+def _to_plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, tuple):
+        return [_to_plain(v) for v in obj]
+    return obj
+
+
+def _coerce(key: str, hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return _from_plain(hint, value, f"{key}.")
+    if origin is Literal:
+        if value not in typing.get_args(hint):
+            allowed = ", ".join(typing.get_args(hint))
+            raise SpecError(f"{key} = {value!r} is not one of {allowed}")
+        return value
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(value, list | tuple):
+            raise SpecError(f"{key} must be a list, got {value!r}")
+        item_hints = [args[0]] * len(value) if args[-1] is Ellipsis else list(args)
+        if len(item_hints) != len(value):
+            raise SpecError(f"{key} must have {len(item_hints)} items, got {len(value)}")
+        return tuple(_coerce(key, h, v) for h, v in zip(item_hints, value, strict=True))
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise SpecError(f"{key} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SpecError(f"{key} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SpecError(f"{key} must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise SpecError(f"{key} must be a string, got {value!r}")
+        return value
+    if isinstance(hint, types.UnionType):  # pragma: no cover - no unions in the spec today
+        return value
+    raise TypeError(f"unsupported spec type {hint!r} for {key}")
+
+
+def _from_plain(cls: type, data: Any, prefix: str = "") -> Any:
+    if not isinstance(data, dict):
+        raise SpecError(f"{prefix.rstrip('.') or 'spec'} must be a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    unknown = [k for k in data if k not in names]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
+        raise SpecError(f"unknown key {prefix}{key}{hint}")
+    kwargs = {k: _coerce(f"{prefix}{k}", hints[k], v) for k, v in data.items()}
+    try:
+        return cls(**kwargs)
+    except SpecError:
+        raise
+    except (TypeError, ValueError) as err:  # pragma: no cover - defensive
+        raise SpecError(f"{prefix or 'spec'}: {err}") from None
+
+
+def spec_from_dict(data: dict[str, Any]) -> CaptchaSpec:
+    """Build a spec from plain data; a ``preset`` key starts from that preset's values."""
+    data = dict(data)
+    base_name = data.pop("preset", None)
+    if base_name is not None:
+        base = preset(base_name).to_dict()
+        for key, value in data.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                base[key] = {**base[key], **value}
+            else:
+                base[key] = value
+        data = base
+    return _from_plain(CaptchaSpec, data)
+
+
+def load_spec(path: str | Path) -> CaptchaSpec:
+    """Read a spec from a ``.toml`` or ``.json`` file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SpecError(f"spec file not found: {path}") from None
+    except OSError as err:
+        raise SpecError(f"cannot read spec file {path}: {err.strerror}") from None
+    try:
+        is_json = path.suffix.lower() == ".json"
+        data = json.loads(raw) if is_json else tomllib.loads(raw.decode())
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise SpecError(f"{path} is not valid {path.suffix.lstrip('.').upper()}: {err}") from None
+    return spec_from_dict(data)
+
+
+def dump_spec(spec: CaptchaSpec, fmt: Literal["toml", "json"] = "toml") -> str:
+    if fmt == "json":
+        return json.dumps(spec.to_dict(), indent=2) + "\n"
+    import tomli_w
+
+    return tomli_w.dumps(spec.to_dict())
+
+
+def save_spec(spec: CaptchaSpec, path: str | Path) -> None:
+    from .io import atomic_write_text
+
+    path = Path(path)
+    atomic_write_text(path, dump_spec(spec, "json" if path.suffix.lower() == ".json" else "toml"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets
+
+DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard", "extreme")
+
+_PRESETS: dict[str, CaptchaSpec] = {
+    # Clean text with mild jitter: what an accessible captcha looks like.
+    "easy": CaptchaSpec(name="easy"),
+    # At least as hard as the captcha package's default look: strong rotation, touching glyphs,
+    # per-character colours, dots and a curve through the text, a mild wave and blur.
+    "medium": CaptchaSpec(
+        name="medium",
+        text=TextStyle(
+            font_size=(34, 44),
+            spacing=(-0.15, 0.05),
+            rotation=28.0,
+            shear=0.25,
+            perspective=0.08,
+            scale_jitter=0.1,
+            baseline_jitter=0.7,
+        ),
+        color=ColorStyle(
+            background=(190, 255), text=(0, 150), min_contrast=80, per_char=True, gradient=40
+        ),
+        noise=NoiseStyle(dots=(25, 45), dot_size=(1, 3), lines=(0, 1), curves=(1, 2)),
+        warp=WarpStyle(wave_amplitude=(1.0, 3.0), wave_period=(60.0, 120.0), blur=(0.5, 0.9)),
+    ),
+    # Overlapping glyphs, strong warp, lines through the text and background clutter.
+    "hard": CaptchaSpec(
+        name="hard",
+        text=TextStyle(
+            font_size=(32, 44),
+            spacing=(-0.28, -0.05),
+            rotation=35.0,
+            shear=0.35,
+            perspective=0.14,
+            scale_jitter=0.15,
+            baseline_jitter=0.9,
+        ),
+        color=ColorStyle(
+            background=(150, 255), text=(0, 160), min_contrast=70, per_char=True, gradient=80
+        ),
+        noise=NoiseStyle(
+            dots=(30, 60),
+            dot_size=(1, 3),
+            lines=(1, 2),
+            curves=(1, 2),
+            line_width=(1, 2),
+            grid=0.4,
+            speckle=0.02,
+        ),
+        warp=WarpStyle(
+            wave_amplitude=(2.0, 4.0), wave_period=(40.0, 90.0), elastic=1.5, blur=(0.5, 0.9)
+        ),
+    ),
+    # At the edge of human legibility.
+    "extreme": CaptchaSpec(
+        name="extreme",
+        text=TextStyle(
+            font_size=(32, 44),
+            spacing=(-0.38, -0.15),
+            rotation=45.0,
+            shear=0.45,
+            perspective=0.2,
+            scale_jitter=0.2,
+            baseline_jitter=1.0,
+        ),
+        color=ColorStyle(
+            background=(110, 255), text=(0, 170), min_contrast=60, per_char=True, gradient=120
+        ),
+        noise=NoiseStyle(
+            dots=(60, 110),
+            dot_size=(1, 4),
+            lines=(1, 3),
+            curves=(2, 3),
+            line_width=(2, 3),
+            grid=0.6,
+            speckle=0.05,
+        ),
+        warp=WarpStyle(
+            wave_amplitude=(3.0, 5.0), wave_period=(35.0, 80.0), elastic=2.5, blur=(0.5, 1.0)
+        ),
+    ),
+    # The captcha package's own look, seeded, at font sizes that keep glyphs inside the canvas.
+    "captcha": CaptchaSpec(
+        name="captcha",
+        backend="captcha",
+        text=TextStyle(font_size=(34, 42), fonts=("DroidSansMono",)),
+    ),
+    # Domain randomisation across every preset, font and backend.
+    "mixed": CaptchaSpec(name="mixed", backend="mixed"),
+}
+
+
+def preset_names() -> list[str]:
+    return list(_PRESETS)
+
+
+def preset(name: str) -> CaptchaSpec:
+    try:
+        return _PRESETS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(_PRESETS), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise SpecError(
+            f"unknown difficulty {name!r}{hint}; choose one of {', '.join(_PRESETS)}"
+        ) from None
