@@ -72,15 +72,24 @@ def _font_sizes(lo: int, hi: int, scale: float) -> tuple[int, ...]:
     return tuple(sorted({max(6, round(s * scale)) for s in (lo, (lo + hi) / 2, hi)}))
 
 
-def _text_layer(
-    image: Image.Image, background: tuple[int, ...], colour: tuple[int, ...]
-) -> np.ndarray:
+# The package pastes text with opacity = luminance x 1.97, so dark colours come out faint; colours
+# whose effective contrast falls below this are drawn again (from the same seeded stream).
+_MIN_CONTRAST = 90
+_COLOUR_TRIES = 32
+
+
+def _effective_contrast(colour: tuple[int, ...], background: tuple[int, ...]) -> float:
+    lum = (colour[0] * 299 + colour[1] * 587 + colour[2] * 114) / 1000
+    opacity = min(255, int(lum) * 197 // 100) / 255
+    return opacity * max(abs(c - b) for c, b in zip(colour[:3], background[:3], strict=True))
+
+
+def _text_layer(image: Image.Image, background: tuple[int, ...], contrast: float) -> np.ndarray:
     """Coverage (0..1) of the text: its distance from the flat background relative to the
-    text/background contrast (only text has been drawn at this point)."""
+    text's effective contrast (only text has been drawn at this point)."""
     bg = np.array(background[:3], np.float32)
-    contrast = max(float(np.abs(np.array(colour[:3], np.float32) - bg).max()), 1.0)
     diff = np.abs(np.asarray(image, dtype=np.float32) - bg).max(axis=-1)
-    return np.minimum(diff / contrast, 1.0)
+    return np.minimum(diff / max(contrast, 1.0), 1.0)
 
 
 def render_captcha(
@@ -96,15 +105,19 @@ def render_captcha(
     seed = int(rng.integers(0, 2**63))
     lo, hi = spec.text.font_size
     with seeded_captcha(seed):
-        # Same order of draws as ImageCaptcha.generate_image.
+        # The draws of ImageCaptcha.generate_image, in its order (colours re-drawn if faint).
         background = ci.random_color(238, 255)
-        colour = ci.random_color(10, 200, ci.secrets.randbelow(36) + 220)
+        for _ in range(_COLOUR_TRIES):
+            colour = ci.random_color(10, 200, ci.secrets.randbelow(36) + 220)
+            if _effective_contrast(colour, background) >= _MIN_CONTRAST:
+                break
+        contrast = _effective_contrast(colour, background)
         scale = 1.0
         tries = 0
         while True:
             gen = _generator(spec.width, spec.height, fonts, _font_sizes(lo, hi, scale))
             im = gen.create_captcha_image(text, colour, background)
-            coverage = _text_layer(im, background, colour)
+            coverage = _text_layer(im, background, contrast)
             # The package's SMOOTH filter spreads ink by one pixel: the two outer rings stay clear.
             if not (touches_edge(coverage) or touches_edge(coverage[1:-1, 1:-1])):
                 break
