@@ -6,6 +6,7 @@ model so nobody re-declares the alphabet.
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class Charset:
             raise CharsetError(f"charset has whitespace or unprintable characters: {bad!r}")
 
     @classmethod
+    @functools.lru_cache(maxsize=256)
     def resolve(cls, name_or_chars: str) -> Charset:
         """A preset name (``digits``, ``alnum``, ``safe_alnum``…) or the literal characters."""
         return cls(PRESETS.get(name_or_chars, name_or_chars))

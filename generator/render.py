@@ -20,6 +20,7 @@ from .spec import CaptchaSpec
 
 # Coverage above this on the outermost pixel ring counts as a glyph touching the edge.
 CLIP_THRESHOLD = 0.2
+_SHRINK = Image.Resampling.BILINEAR
 
 
 @dataclass
@@ -52,12 +53,12 @@ def _homographies(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     n = src.shape[0]
     x, y = src[..., 0], src[..., 1]
     u, v = dst[..., 0], dst[..., 1]
-    zeros, ones = np.zeros_like(x), np.ones_like(x)
-    rows_u = np.stack([x, y, ones, zeros, zeros, zeros, -u * x, -u * y], axis=-1)
-    rows_v = np.stack([zeros, zeros, zeros, x, y, ones, -v * x, -v * y], axis=-1)
-    a = np.stack([rows_u, rows_v], axis=2).reshape(n, 8, 8)
-    b = np.stack([u, v], axis=-1).reshape(n, 8, 1)
-    return np.linalg.solve(a, b)[..., 0]
+    a = np.zeros((n, 4, 2, 8))
+    a[:, :, 0, 0], a[:, :, 0, 1], a[:, :, 0, 2] = x, y, 1.0
+    a[:, :, 1, 3], a[:, :, 1, 4], a[:, :, 1, 5] = x, y, 1.0
+    a[:, :, 0, 6], a[:, :, 0, 7] = -u * x, -u * y
+    a[:, :, 1, 6], a[:, :, 1, 7] = -v * x, -v * y
+    return np.linalg.solve(a.reshape(n, 8, 8), dst.reshape(n, 8, 1))[..., 0]
 
 
 @dataclass
@@ -117,9 +118,9 @@ def _draw_luminance(rng: np.random.Generator, lo: int, hi: int, avoid: float, ga
 
 def _tinted(rng: np.random.Generator, lum: float, saturation: int, channels: int) -> tuple:
     if channels == 1:
-        return (int(np.clip(lum, 0, 255)),)
-    tint = rng.uniform(-saturation, saturation, 3) if saturation else np.zeros(3)
-    return tuple(np.clip(lum + tint, 0, 255).astype(int).tolist())
+        return (min(255, max(0, int(lum))),)
+    tint = rng.uniform(-saturation, saturation, 3).tolist() if saturation else (0.0, 0.0, 0.0)
+    return tuple(min(255, max(0, int(lum + d))) for d in tint)
 
 
 def _background(spec: CaptchaSpec, rng: np.random.Generator, channels: int):
@@ -206,11 +207,20 @@ def _blur_kernel(sigma_tenths: int) -> ImageFilter.Kernel:
     return ImageFilter.Kernel((size, size), (g / g.sum()).ravel().tolist(), scale=1)
 
 
-def _bezier(points: np.ndarray, steps: int = 24) -> list[tuple[float, float]]:
-    t = np.linspace(0, 1, steps)[:, None]
-    p0, p1, p2, p3 = points
-    curve = (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
-    return [tuple(p) for p in curve.tolist()]
+_BEZIER_STEPS = np.linspace(0, 1, 24)[:, None]
+# Cubic Bernstein basis at 24 steps: a curve is one (24x4) @ (4x2) product.
+_BEZIER_BASIS = np.hstack(
+    [
+        (1 - _BEZIER_STEPS) ** 3,
+        3 * (1 - _BEZIER_STEPS) ** 2 * _BEZIER_STEPS,
+        3 * (1 - _BEZIER_STEPS) * _BEZIER_STEPS**2,
+        _BEZIER_STEPS**3,
+    ]
+)
+
+
+def _bezier(points: np.ndarray) -> list[tuple[float, float]]:
+    return [tuple(p) for p in (_BEZIER_BASIS @ points).tolist()]
 
 
 def render_native(
@@ -247,8 +257,8 @@ def render_native(
     offset_share = rng.random()
 
     avail_w, avail_h = w - 2 * margin, h - 2 * margin
-    for _attempt in range(8):
-        masks = _transform_glyphs(font, size, params)
+    masks = _transform_glyphs(font, size, params)
+    for _attempt in range(4):
         widths = np.array([m.width for m in masks], dtype=np.float64)
         xs = np.concatenate([[0.0], np.cumsum(widths[:-1] * (1.0 + gaps))])
         text_w = float(np.max(xs + widths))
@@ -256,8 +266,13 @@ def render_native(
         fit = min(avail_w / text_w, avail_h / text_h)
         if fit >= 1.0:
             break
-        size = max(6, int(size * min(fit, 0.99)))
-    else:  # pragma: no cover - a validated spec always fits after a few shrinks
+        # Shrink what was drawn (antialiased resize) rather than render every glyph again.
+        fit *= 0.99
+        masks = [
+            m.resize((max(1, int(m.width * fit)), max(1, int(m.height * fit))), _SHRINK)
+            for m in masks
+        ]
+    else:  # pragma: no cover - resizing by the measured fit always lands inside
         raise RuntimeError(f"cannot fit {text!r} in a {w}x{h} canvas")
 
     x0 = margin + offset_share * (avail_w - text_w)

@@ -1,0 +1,1 @@
+"""captchabench benchmark harness: evaluation sets, metrics, reports, speed benchmarks."""

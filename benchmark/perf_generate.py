@@ -1,0 +1,141 @@
+"""Generator speed, measured side by side in one run: our native renderer vs the captcha package.
+
+    python -m benchmark.perf_generate [--n 2000] [--full 100000] [--out results/perf_generate.json]
+
+1. In memory, one process: render the same N texts (160x60, 4-6 characters) with our native
+   renderer at `medium` and with captcha.ImageCaptcha().generate_image; print both rates and the
+   ratio.
+2. End to end, one process, PNG files included: `captchagen make --workers 1` (a subprocess, so
+   start-up counts) vs the captcha package writing the same number of PNGs in a loop.
+3. With --full N: `captchagen make --n N --difficulty medium` on all cores, wall clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _texts(n: int) -> list[str]:
+    from generator.sample import draw_text, sample_rng
+    from generator.spec import preset
+
+    spec = preset("medium")
+    return [draw_text(spec, sample_rng(0, i)) for i in range(n)]
+
+
+def in_memory(n: int) -> dict:
+    from captcha.image import ImageCaptcha
+
+    from generator.sample import render_sample
+    from generator.spec import preset
+
+    spec = preset("medium")
+    texts = _texts(n)
+    package = ImageCaptcha(width=160, height=60)
+    # Warm both (font loading, glyph caches) on other samples before timing.
+    for i in range(200):
+        render_sample(spec, 1, i)
+        package.generate_image(texts[i % len(texts)])
+    t0 = time.perf_counter()
+    for i in range(n):
+        render_sample(spec, 0, i)
+    ours = n / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for text in texts:
+        package.generate_image(text)
+    theirs = n / (time.perf_counter() - t0)
+    return {"ours_per_s": ours, "captcha_pkg_per_s": theirs, "ratio": ours / theirs}
+
+
+def end_to_end(n: int) -> dict:
+    from captcha.image import ImageCaptcha
+
+    texts = _texts(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "ours"
+        cmd = [
+            sys.executable, "-m", "generator.cli", "make", "--n", str(n), "--difficulty",
+            "medium", "--workers", "1", "--out", str(out), "-q",
+        ]  # fmt: skip
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        ours = n / (time.perf_counter() - t0)
+        theirs_dir = Path(tmp) / "theirs"
+        theirs_dir.mkdir()
+        t0 = time.perf_counter()
+        package = ImageCaptcha(width=160, height=60)
+        for i, text in enumerate(texts):
+            package.write(text, str(theirs_dir / f"{i:06d}.png"))
+        theirs = n / (time.perf_counter() - t0)
+        size_ours = sum(f.stat().st_size for f in (out / "images").iterdir()) / n
+        size_theirs = sum(f.stat().st_size for f in theirs_dir.iterdir()) / n
+    return {
+        "ours_per_s": ours,
+        "captcha_pkg_per_s": theirs,
+        "ratio": ours / theirs,
+        "bytes_per_image_ours": size_ours,
+        "bytes_per_image_captcha_pkg": size_theirs,
+    }
+
+
+def full_run(n: int) -> dict:
+    out = Path(tempfile.mkdtemp())
+    try:
+        cmd = [
+            sys.executable, "-m", "generator.cli", "make", "--n", str(n), "--difficulty",
+            "medium", "--out", str(out / "d"), "-q",
+        ]  # fmt: skip
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return {"n": n, "workers": os.cpu_count(), "wall_s": wall, "per_s": n / wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=2000, help="images per side-by-side measurement")
+    parser.add_argument(
+        "--full", type=int, default=0, help="also time `make --n FULL` on all cores"
+    )
+    parser.add_argument("--out", type=Path, help="write the figures as JSON here")
+    args = parser.parse_args()
+    report = {
+        "command": "python -m benchmark.perf_generate " + " ".join(sys.argv[1:]),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+    }
+    report["in_memory"] = mem = in_memory(args.n)
+    print(
+        f"in memory, medium, 1 process: ours {mem['ours_per_s']:.0f}/s, captcha package "
+        f"{mem['captcha_pkg_per_s']:.0f}/s -> {mem['ratio']:.2f}x"
+    )
+    report["end_to_end_png"] = e2e = end_to_end(args.n)
+    print(
+        f"end to end with PNG, 1 process: captchagen make --workers 1 {e2e['ours_per_s']:.0f}/s, "
+        f"captcha package {e2e['captcha_pkg_per_s']:.0f}/s -> {e2e['ratio']:.2f}x "
+        f"({e2e['bytes_per_image_ours']:.0f} vs {e2e['bytes_per_image_captcha_pkg']:.0f} B/image)"
+    )
+    if args.full:
+        report["full_run"] = full = full_run(args.full)
+        print(
+            f"captchagen make --n {full['n']} --difficulty medium on {full['workers']} cores: "
+            f"{full['wall_s']:.1f} s ({full['per_s']:.0f}/s)"
+        )
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
