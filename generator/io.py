@@ -7,6 +7,13 @@ import tempfile
 from pathlib import Path
 
 
+def _file_mode() -> int:
+    # mkstemp creates 0600 files; published files get the usual 0666 minus the umask.
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary sibling and ``os.replace`` (atomic on POSIX)."""
     path = Path(path)
@@ -14,6 +21,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            os.fchmod(fh.fileno(), _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

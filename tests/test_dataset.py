@@ -188,3 +188,13 @@ def test_pack_and_info(tmp_path, small_chunks):
     assert labels["texts"][7] == sample.text
     info = dataset_info(out)
     assert info["n"] == 45 and info["packed"] and sum(info["lengths"].values()) == 45
+
+
+def test_written_files_honour_the_umask(tmp_path, small_chunks):
+    old = os.umask(0o022)
+    try:
+        make_dataset(config(n=3), tmp_path / "d")
+    finally:
+        os.umask(old)
+    for name in ("images/000000.png", "metadata.csv", "dataset.json"):
+        assert (tmp_path / "d" / name).stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,1 @@
+"""CRNN + CTC recognizer: model, training, decoding, checkpoints, inference."""

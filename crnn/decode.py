@@ -1,0 +1,308 @@
+"""CTC decoding: greedy (best path), prefix beam search, constrained beam search.
+
+Conventions, fixed for the whole project: inputs are **log-probabilities** (log_softmax output)
+shaped ``(T, C)`` for one sample or ``(B, T, C)`` for a batch; token 0 is the **blank**; token
+``k >= 1`` is ``charset.chars[k - 1]``.
+
+Confidence: every decoder reports ``log_prob = log P(text | image)``, the probability of the
+decoded *string* summed over all its CTC alignments (not the best path's probability). Greedy
+computes it exactly with a CTC forward pass; beam search accumulates the same quantity over the
+alignments its beam kept, which is exact when nothing was pruned and a lower bound otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from generator.errors import UserError
+
+NEG_INF = float("-inf")
+
+
+class DecoderError(UserError):
+    """A decoder name or constraint that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    log_prob: float
+
+    @property
+    def confidence(self) -> float:
+        """P(text | image), in [0, 1]."""
+        return math.exp(self.log_prob) if self.log_prob > NEG_INF else 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Greedy
+
+
+def best_path_tokens(log_probs: np.ndarray) -> list[list[int]]:
+    """Collapse repeats then drop blanks of the per-frame argmax, for a (B, T, C) batch."""
+    best = np.asarray(log_probs).argmax(axis=-1)
+    keep = best != 0
+    keep[:, 1:] &= best[:, 1:] != best[:, :-1]
+    return [row[mask].tolist() for row, mask in zip(best, keep, strict=True)]
+
+
+def greedy_decode(log_probs: np.ndarray, chars: str) -> list[Decoded]:
+    """Best-path decoding of a (B, T, C) batch; confidence from an exact CTC forward pass."""
+    log_probs = np.asarray(log_probs, dtype=np.float64)
+    tokens = best_path_tokens(log_probs)
+    scores = sequence_log_probs(log_probs, tokens)
+    return [
+        Decoded("".join(chars[t - 1] for t in seq), float(s))
+        for seq, s in zip(tokens, scores, strict=True)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Exact probability of a labelling (CTC forward algorithm), batched
+
+
+def sequence_log_probs(log_probs: np.ndarray, targets: Sequence[Sequence[int]]) -> np.ndarray:
+    """``log P(target_b | x_b)`` for each sample of a (B, T, C) batch, summed over alignments.
+    ``-inf`` where no alignment exists (target too long for T)."""
+    log_probs = np.asarray(log_probs, dtype=np.float64)
+    batch, frames, _ = log_probs.shape
+    lengths = np.array([len(t) for t in targets])
+    max_len = int(lengths.max(initial=0))
+    states = 2 * max_len + 1
+    ext = np.zeros((batch, states), dtype=np.int64)  # blank, l1, blank, l2, …, blank
+    for b, target in enumerate(targets):
+        ext[b, 1 : 2 * len(target) : 2] = target
+    # A state may skip the blank before it when it holds a label different from two back.
+    can_skip = np.zeros((batch, states), dtype=bool)
+    can_skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]
+    emit = np.take_along_axis(
+        log_probs, np.broadcast_to(ext[:, None, :], (batch, frames, states)), 2
+    )
+    alpha = np.full((batch, states), NEG_INF)
+    alpha[:, 0] = emit[:, 0, 0]
+    if states > 1:
+        alpha[:, 1] = emit[:, 0, 1]
+    with np.errstate(invalid="ignore"):
+        for t in range(1, frames):
+            stay = alpha
+            step = np.concatenate([np.full((batch, 1), NEG_INF), alpha[:, :-1]], axis=1)
+            skip = np.concatenate([np.full((batch, 2), NEG_INF), alpha[:, :-2]], axis=1)
+            skip = np.where(can_skip, skip, NEG_INF)
+            alpha = _logsumexp3(stay, step, skip) + emit[:, t]
+    last = 2 * lengths
+    end_blank = alpha[np.arange(batch), last]
+    end_label = np.where(lengths > 0, alpha[np.arange(batch), np.maximum(last - 1, 0)], NEG_INF)
+    return np.logaddexp(end_blank, end_label)
+
+
+def _logsumexp3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    top = np.maximum(np.maximum(a, b), c)
+    safe = np.where(np.isneginf(top), 0.0, top)
+    total = np.exp(a - safe) + np.exp(b - safe) + np.exp(c - safe)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isneginf(top), NEG_INF, safe + np.log(total))
+
+
+# --------------------------------------------------------------------------------------------
+# Beam search
+
+
+class Trie:
+    """Prefix tree of a closed word list: beam search only extends prefixes of some word."""
+
+    __slots__ = ("children", "is_word")
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        self.children: dict[str, Trie] = {}
+        self.is_word = False
+        for word in words:
+            self.add(word)
+
+    def add(self, word: str) -> None:
+        node = self
+        for ch in word:
+            node = node.children.setdefault(ch, Trie())
+        node.is_word = True
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What a valid answer looks like; each part optional, all combinable."""
+
+    min_len: int = 0
+    max_len: int | None = None
+    allowed: str | None = None  # characters the answer may use
+    lexicon: tuple[str, ...] | None = None  # the answer must be one of these
+    _trie: Trie | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.min_len < 0 or (self.max_len is not None and self.max_len < self.min_len):
+            raise DecoderError(f"bad length constraint [{self.min_len}, {self.max_len}]")
+        if self.lexicon is not None:
+            if not self.lexicon:
+                raise DecoderError("lexicon is empty")
+            object.__setattr__(self, "_trie", Trie(self.lexicon))
+
+    def accepts(self, text: str) -> bool:
+        if len(text) < self.min_len or (self.max_len is not None and len(text) > self.max_len):
+            return False
+        if self.allowed is not None and any(c not in self.allowed for c in text):
+            return False
+        return self.lexicon is None or text in set(self.lexicon)
+
+
+def _lse(a: float, b: float) -> float:
+    if a == NEG_INF:
+        return b
+    if b == NEG_INF:
+        return a
+    if a > b:
+        return a + math.log1p(math.exp(b - a))
+    return b + math.log1p(math.exp(a - b))
+
+
+def prefix_beam_search(
+    log_probs: np.ndarray,
+    chars: str,
+    beam_width: int = 10,
+    *,
+    constraints: Constraints | None = None,
+    n_best: int = 1,
+    token_min_logp: float = -10.0,
+) -> list[Decoded]:
+    """CTC prefix beam search over one sample's (T, C) log-probabilities.
+
+    Each prefix keeps two log scores, ending in blank (``pb``) and ending in its last label
+    (``pnb``), so alignments that collapse to the same string are merged. Labels whose frame
+    log-probability is below ``token_min_logp`` are not tried (``-inf`` disables the pruning).
+    Returns up to ``n_best`` hypotheses satisfying ``constraints``, best first; none if no
+    admissible string survived the beam.
+    """
+    if beam_width < 1:
+        raise DecoderError(f"beam width must be at least 1, got {beam_width}")
+    rows = np.asarray(log_probs, dtype=np.float64).tolist()
+    con = constraints or Constraints()
+    max_len = con.max_len if con.max_len is not None else len(rows)
+    tokens = [
+        (k, ch) for k, ch in enumerate(chars, start=1) if con.allowed is None or ch in con.allowed
+    ]
+    root = con._trie
+    # prefix -> [log P(prefix, ends in blank), log P(prefix, ends in label), trie node]
+    beams: dict[str, list] = {"": [0.0, NEG_INF, root]}
+    for row in rows:
+        blank = row[0]
+        candidates = [(k, ch, row[k]) for k, ch in tokens if row[k] >= token_min_logp]
+        if not candidates:  # a blank-only frame: every prefix just absorbs it
+            beams = {
+                p: [_lse(pb, pnb) + blank, NEG_INF, node] for p, (pb, pnb, node) in beams.items()
+            }
+            continue
+        nxt: dict[str, list] = {}
+        for prefix, (pb, pnb, node) in beams.items():
+            total = _lse(pb, pnb)
+            entry = nxt.get(prefix)
+            if entry is None:
+                entry = nxt[prefix] = [total + blank, NEG_INF, node]
+            else:
+                entry[0] = _lse(entry[0], total + blank)
+            last = prefix[-1] if prefix else None
+            for _k, ch, logp in candidates:
+                if ch == last:
+                    # "aa" without a blank between collapses to "a": the prefix stays.
+                    entry[1] = _lse(entry[1], pnb + logp)
+                    score = pb + logp
+                else:
+                    score = total + logp
+                if score == NEG_INF or len(prefix) >= max_len:
+                    continue
+                child = None
+                if root is not None:
+                    child = node.children.get(ch)
+                    if child is None:
+                        continue
+                new = prefix + ch
+                other = nxt.get(new)
+                if other is None:
+                    nxt[new] = [NEG_INF, score, child]
+                else:
+                    other[1] = _lse(other[1], score)
+        if len(nxt) > beam_width:
+            ranked = sorted(nxt.items(), key=lambda kv: _lse(kv[1][0], kv[1][1]), reverse=True)
+            nxt = dict(ranked[:beam_width])
+        beams = nxt
+    finals = [
+        Decoded(prefix, _lse(pb, pnb))
+        for prefix, (pb, pnb, node) in beams.items()
+        if len(prefix) >= con.min_len and (root is None or node.is_word)
+    ]
+    finals.sort(key=lambda d: d.log_prob, reverse=True)
+    return finals[:n_best]
+
+
+def beam_decode(
+    log_probs: np.ndarray,
+    chars: str,
+    beam_width: int = 10,
+    *,
+    constraints: Constraints | None = None,
+    token_min_logp: float = -10.0,
+) -> list[Decoded]:
+    """Top hypothesis per sample of a (B, T, C) batch (empty text, probability 0, when the
+    constraints admit nothing the beam found)."""
+    out = []
+    for sample in np.asarray(log_probs, dtype=np.float64):
+        best = prefix_beam_search(
+            sample, chars, beam_width, constraints=constraints, token_min_logp=token_min_logp
+        )
+        out.append(best[0] if best else Decoded("", NEG_INF))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Decoder names used on command lines: "greedy", "beam:10"
+
+
+@dataclass(frozen=True)
+class DecoderSpec:
+    kind: str  # "greedy" | "beam"
+    beam_width: int = 1
+
+    @property
+    def name(self) -> str:
+        return "greedy" if self.kind == "greedy" else f"beam:{self.beam_width}"
+
+    def decode(
+        self, log_probs: np.ndarray, chars: str, constraints: Constraints | None = None
+    ) -> list[Decoded]:
+        if self.kind == "greedy" and constraints is None:
+            return greedy_decode(log_probs, chars)
+        width = self.beam_width if self.kind == "beam" else 1
+        return beam_decode(log_probs, chars, width, constraints=constraints)
+
+
+def parse_decoder(text: str) -> DecoderSpec:
+    """``greedy`` or ``beam:K`` (K >= 1)."""
+    name = text.strip().lower()
+    if name == "greedy":
+        return DecoderSpec("greedy")
+    if name.startswith("beam"):
+        _, _, width = name.partition(":")
+        try:
+            k = int(width) if width else 10
+        except ValueError:
+            raise DecoderError(f"decoder {text!r}: beam width must be an integer") from None
+        if k < 1:
+            raise DecoderError(f"decoder {text!r}: beam width must be at least 1")
+        return DecoderSpec("beam", k)
+    raise DecoderError(f"unknown decoder {text!r}; use greedy or beam:K (e.g. beam:10)")
+
+
+def parse_decoders(text: str) -> list[DecoderSpec]:
+    specs = [parse_decoder(part) for part in text.split(",") if part.strip()]
+    if not specs:
+        raise DecoderError("no decoder given")
+    return specs
