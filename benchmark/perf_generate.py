@@ -63,9 +63,20 @@ def end_to_end(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ours"
         cmd = [
-            sys.executable, "-m", "generator.cli", "make", "--n", str(n), "--difficulty",
-            "medium", "--workers", "1", "--out", str(out), "-q",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "generator.cli",
+            "make",
+            "--n",
+            str(n),
+            "--difficulty",
+            "medium",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "-q",
+        ]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         ours = n / (time.perf_counter() - t0)
@@ -91,9 +102,18 @@ def full_run(n: int) -> dict:
     out = Path(tempfile.mkdtemp())
     try:
         cmd = [
-            sys.executable, "-m", "generator.cli", "make", "--n", str(n), "--difficulty",
-            "medium", "--out", str(out / "d"), "-q",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "generator.cli",
+            "make",
+            "--n",
+            str(n),
+            "--difficulty",
+            "medium",
+            "--out",
+            str(out / "d"),
+            "-q",
+        ]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - t0

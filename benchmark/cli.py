@@ -1,0 +1,208 @@
+"""``bench``: how well does a CRNN read captchas of each difficulty, and does beam search help?"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from generator.cliutil import fail, run_app
+
+PROG = "bench"
+app = typer.Typer(
+    name=PROG,
+    help="Benchmark a captcha recognizer per difficulty level and compare CTC decoders.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Cache = Annotated[Path, typer.Option(help="Where evaluation sets are cached.")]
+
+
+def _command() -> str:
+    return shlex.join([PROG, *sys.argv[1:]])
+
+
+@app.command()
+def run(
+    difficulty: Annotated[
+        str,
+        typer.Option(
+            "--difficulty",
+            "-d",
+            help="easy, medium, hard, extreme, a spec file, a comma list, or all.",
+        ),
+    ] = "all",
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Run directory [default: reference model].")
+    ] = None,
+    n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 1000,
+    decoders: Annotated[
+        str, typer.Option(help="Comma list of greedy and beam:K decoders to compare.")
+    ] = "greedy,beam:5,beam:10",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
+        "results/bench"
+    ),
+    train_steps: Annotated[
+        int | None,
+        typer.Option(
+            help="Train a fresh default model for this many steps first (into OUT/model)."
+        ),
+    ] = None,
+    cache: Cache = Path("data/evalsets"),
+) -> None:
+    """Evaluate a model on reserved-seed evaluation sets and write OUT/report.md, metrics.csv,
+    metrics.json and figures/."""
+    from benchmark.evalsets import resolve_levels
+    from benchmark.harness import evaluate
+    from benchmark.report import write_report
+    from crnn.decode import parse_decoders
+    from crnn.recognizer import Recognizer
+
+    specs = resolve_levels(difficulty)
+    decoder_specs = parse_decoders(decoders)
+    if n <= 0:
+        fail(PROG, f"--n must be a positive number of samples, got {n}")
+    if out.exists() and not out.is_dir():
+        fail(PROG, f"--out {out} is a file")
+    if model is not None and train_steps is not None:
+        fail(PROG, "give --model or --train-steps, not both")
+    if train_steps is not None:
+        from crnn.train import TrainConfig, train
+
+        model = out / "model"
+        typer.echo(f"training a fresh small model for {train_steps} steps into {model} …")
+        train(TrainConfig(out=model, steps=train_steps, extra={"command": _command()}))
+    rec = Recognizer.load(model)
+    result = evaluate(
+        rec, specs, n, decoder_specs, cache, progress=lambda lv: typer.echo(f"  {lv} done")
+    )
+    report = write_report(result, out, _command(), str(model or "reference"))
+    for lv in result.levels:
+        cells = "  ".join(f"{d.decoder} {d.seq_acc:.3f}" for d in lv.decoders)
+        typer.echo(f"{lv.level:8} {cells}")
+    typer.echo(f"wrote {report}")
+
+
+def _load_rows(path: Path) -> dict[tuple[str, str], dict]:
+    file = path / "metrics.json" if path.is_dir() else path
+    if not file.exists():
+        fail(PROG, f"{path} holds no metrics.json (a `bench run` report directory)")
+    try:
+        rows = json.loads(file.read_text())["rows"]
+    except (json.JSONDecodeError, KeyError) as err:
+        fail(PROG, f"{file} is not a bench report: {err}")
+    return {(r["level"], r["decoder"]): r for r in rows}
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="Baseline report directory.")],
+    run_b: Annotated[Path, typer.Argument(help="Report directory to compare with it.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Markdown file [default: RUN_B/compare.md].")
+    ] = None,
+) -> None:
+    """Print and write the differences between two `bench run` reports."""
+    from generator.io import atomic_write_text
+
+    a, b = _load_rows(run_a), _load_rows(run_b)
+    shared = [k for k in a if k in b]
+    if not shared:
+        fail(PROG, "the two reports share no (level, decoder) pair")
+    lines = [
+        f"# {run_b} against {run_a}",
+        "",
+        "| level | decoder | seq. acc. A | seq. acc. B | Δ | char. acc. Δ | ms/img Δ "
+        "| same eval set |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key in shared:
+        ra, rb = a[key], b[key]
+        same = "yes" if ra["evalset_digest"] == rb["evalset_digest"] else "**no**"
+        lines.append(
+            f"| {key[0]} | {key[1]} | {ra['seq_acc']:.3f} | {rb['seq_acc']:.3f} | "
+            f"{rb['seq_acc'] - ra['seq_acc']:+.3f} | {rb['char_acc'] - ra['char_acc']:+.3f} | "
+            f"{rb['ms_per_image_batch1'] - ra['ms_per_image_batch1']:+.2f} | {same} |"
+        )
+    only = sorted(set(a) ^ set(b))
+    if only:
+        lines += ["", "In one report only: " + ", ".join(f"{lv}/{dec}" for lv, dec in only)]
+    text = "\n".join(lines) + "\n"
+    typer.echo(text, nl=False)
+    target = out or (run_b / "compare.md" if run_b.is_dir() else Path("compare.md"))
+    atomic_write_text(target, text)
+    typer.echo(f"wrote {target}")
+
+
+@app.command()
+def matrix(
+    levels: Annotated[
+        str, typer.Option(help="Comma list of presets to train on and test on.")
+    ] = "easy,medium,hard,extreme",
+    train_steps: Annotated[int, typer.Option(help="Training steps per model.")] = 1500,
+    arch: Annotated[str, typer.Option(help="Model preset.")] = "small",
+    n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 500,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
+        "results/matrix"
+    ),
+    cache: Cache = Path("data/evalsets"),
+) -> None:
+    """Train one model per level, test each on every level (greedy): a transfer matrix."""
+    from benchmark.evalsets import resolve_levels
+    from benchmark.harness import evaluate
+    from crnn.decode import parse_decoders
+    from crnn.recognizer import Recognizer
+    from crnn.train import TrainConfig, train
+    from generator.io import atomic_write_text
+
+    specs = resolve_levels(levels)
+    if train_steps < 1 or n < 1:
+        fail(PROG, "--train-steps and --n must be positive")
+    names = [s.name for s in specs]
+    grid: dict[str, dict[str, float]] = {}
+    for spec in specs:
+        run_dir = out / "models" / spec.name
+        if not (run_dir / "model.safetensors").exists() or not (run_dir / "done").exists():
+            typer.echo(f"training on {spec.name} ({train_steps} steps) …")
+            train(
+                TrainConfig(
+                    out=run_dir,
+                    arch=arch,
+                    styles=(spec.name,),
+                    steps=train_steps,
+                    resume=(run_dir / "state.json").exists(),
+                    extra={"command": _command()},
+                )
+            )
+            (run_dir / "done").write_text("")
+        result = evaluate(Recognizer.load(run_dir), specs, n, parse_decoders("greedy"), cache)
+        grid[spec.name] = {lv.level: lv.decoders[0].seq_acc for lv in result.levels}
+    lines = [
+        f"# Train on one level, test on every level (greedy, n = {n})",
+        "",
+        f"`{_command()}`",
+        "",
+        "| trained on ↓ / tested on → | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for row in names:
+        lines.append(f"| **{row}** | " + " | ".join(f"{grid[row][c]:.3f}" for c in names) + " |")
+    text = "\n".join(lines) + "\n"
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "matrix.md", text)
+    atomic_write_text(out / "matrix.json", json.dumps(grid, indent=2) + "\n")
+    typer.echo(text, nl=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_app(app, PROG, argv)
+
+
+if __name__ == "__main__":
+    main()

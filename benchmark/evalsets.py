@@ -1,0 +1,79 @@
+"""Evaluation sets: captchagen datasets rendered from the reserved benchmark seed, cached on disk.
+
+A set is identified by its style's digest and size, and reported by the digest of its
+metadata.csv (which holds every image's checksum). No training run can draw these samples:
+training seeds must be below 2**48 (generator.seeds), the benchmark seed is above.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from generator.dataset import RunConfig, make_dataset, open_dataset, pack_dataset
+from generator.errors import UserError
+from generator.seeds import BENCHMARK_SEED
+from generator.spec import CaptchaSpec, load_spec, preset
+
+DEFAULT_CACHE = Path("data/evalsets")
+LEVELS = ("easy", "medium", "hard", "extreme")
+
+
+class EvalSetError(UserError):
+    pass
+
+
+@dataclass
+class EvalSet:
+    name: str
+    spec: CaptchaSpec
+    root: Path
+    digest: str  # sha256 of metadata.csv
+    texts: list[str]
+    indices: list[int]
+    images: np.ndarray  # uint8 (N, H, W) grayscale
+
+    @property
+    def n(self) -> int:
+        return len(self.texts)
+
+
+def resolve_levels(text: str) -> list[CaptchaSpec]:
+    """``all``, a comma list of preset names, or spec files."""
+    if text == "all":
+        return [preset(name) for name in LEVELS]
+    specs = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        path = Path(part)
+        specs.append(load_spec(path) if path.suffix.lower() in (".toml", ".json") else preset(part))
+    if not specs:
+        raise EvalSetError("--difficulty names no level")
+    return specs
+
+
+def get_eval_set(
+    spec: CaptchaSpec, n: int, cache: Path = DEFAULT_CACHE, workers: int = 1
+) -> EvalSet:
+    if n <= 0:
+        raise EvalSetError(f"--n must be a positive number of samples, got {n}")
+    root = Path(cache) / f"{spec.name}-{spec.digest()}-n{n}"
+    if not (root / "packed" / "labels.json").exists():
+        make_dataset(RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n), root, workers=workers)
+        pack_dataset(root)
+    ds = open_dataset(root)
+    labels = json.loads((root / "packed" / "labels.json").read_text())
+    images = np.load(root / "packed" / "images.npy")
+    return EvalSet(
+        spec.name,
+        spec,
+        root,
+        ds.manifest["metadata_sha256"],
+        labels["texts"],
+        labels["indices"],
+        images,
+    )

@@ -1,0 +1,215 @@
+"""`bench run`: one model, several difficulty levels, several CTC decoders, one set of numbers.
+
+For each level the model runs once over the evaluation set; every decoder reads the same
+log-probabilities, so decoder comparisons are paired (McNemar) and differ only in decoding.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from crnn.data import preprocess
+from crnn.decode import DecoderSpec
+from crnn.metrics import char_accuracy, character_error_rate, sequence_accuracy
+from crnn.model import parameter_count
+from crnn.recognizer import Recognizer
+from generator.errors import UserError
+from generator.spec import CaptchaSpec
+
+from .evalsets import DEFAULT_CACHE, get_eval_set
+from .metrics import (
+    accuracy_at_coverage,
+    accuracy_by_length,
+    calibration_bins,
+    confusions,
+    coverage_curve,
+    expected_calibration_error,
+)
+from .stats import mcnemar_exact, wilson_interval
+
+LATENCY_SAMPLES = 50
+
+
+class BenchError(UserError):
+    pass
+
+
+@dataclass
+class DecoderResult:
+    level: str
+    decoder: str
+    n: int
+    seq_acc: float
+    seq_acc_ci: tuple[float, float]
+    char_acc: float
+    cer: float
+    mean_confidence: float
+    ece: float
+    ms_per_image_batch1: float  # forward + this decoder, one image at a time
+    images_per_s_batched: float  # forward (batch 256) + this decoder
+    decode_ms_per_image: float
+    acc_at_coverage: dict[str, float]
+    by_length: dict[int, dict]
+    confusions: list[tuple[str, str, int]]
+    calibration: list[dict]
+    coverage: list[dict]
+    predictions: list[str] = field(repr=False)
+    confidences: list[float] = field(repr=False)
+
+
+@dataclass
+class LevelResult:
+    level: str
+    spec_digest: str
+    evalset_digest: str
+    evalset_path: str
+    n: int
+    texts: list[str] = field(repr=False)
+    indices: list[int] = field(repr=False)
+    decoders: list[DecoderResult] = field(default_factory=list)
+    comparisons: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class BenchResult:
+    model: dict
+    parameters: int
+    levels: list[LevelResult]
+    forward_ms_batch1: float
+    forward_images_per_s: float
+
+
+def _tensor(images: np.ndarray, height: int, width: int) -> torch.Tensor:
+    return torch.from_numpy(
+        np.stack([preprocess(Image.fromarray(a), height, width) for a in images])
+    )
+
+
+def _forward_speed(rec: Recognizer, x: torch.Tensor) -> tuple[float, float, np.ndarray]:
+    """(ms per image at batch 1, images/s at batch 256, log-probs of all of x)."""
+    rec.log_probs_of(x[:8], batch_size=8)  # warm-up
+    t0 = time.perf_counter()
+    log_probs = rec.log_probs_of(x, batch_size=256)
+    batched = len(x) / (time.perf_counter() - t0)
+    single = x[:LATENCY_SAMPLES]
+    t0 = time.perf_counter()
+    for k in range(len(single)):
+        rec.log_probs_of(single[k : k + 1], batch_size=1)
+    per_image = (time.perf_counter() - t0) / len(single) * 1e3
+    return per_image, batched, log_probs
+
+
+def _decode_timed(decoder: DecoderSpec, log_probs: np.ndarray, chars: str):
+    t0 = time.perf_counter()
+    decoded = decoder.decode(log_probs, chars)
+    return decoded, (time.perf_counter() - t0) / max(len(log_probs), 1) * 1e3
+
+
+def evaluate(
+    rec: Recognizer,
+    specs: list[CaptchaSpec],
+    n: int,
+    decoders: list[DecoderSpec],
+    cache: Path = DEFAULT_CACHE,
+    progress=None,
+) -> BenchResult:
+    chars = rec.chars
+    levels: list[LevelResult] = []
+    fwd_ms, fwd_rate = [], []
+    for spec in specs:
+        missing = set(spec.charset.chars) - set(chars)
+        if missing:
+            raise BenchError(
+                f"level {spec.name!r} draws characters the model cannot output: "
+                f"{''.join(sorted(missing))!r}"
+            )
+        evalset = get_eval_set(spec, n, cache)
+        x = _tensor(evalset.images, rec.config.height, rec.config.width)
+        ms1, rate, log_probs = _forward_speed(rec, x)
+        fwd_ms.append(ms1)
+        fwd_rate.append(rate)
+        level = LevelResult(
+            spec.name,
+            spec.digest(),
+            evalset.digest,
+            str(evalset.root),
+            evalset.n,
+            evalset.texts,
+            evalset.indices,
+        )
+        truths = evalset.texts
+        for decoder in decoders:
+            decoded, decode_ms = _decode_timed(decoder, log_probs, chars)
+            preds = [d.text for d in decoded]
+            conf = [d.confidence for d in decoded]
+            correct = [t == p for t, p in zip(truths, preds, strict=True)]
+            curve = coverage_curve(conf, correct)
+            level.decoders.append(
+                DecoderResult(
+                    level=spec.name,
+                    decoder=decoder.name,
+                    n=len(truths),
+                    seq_acc=sequence_accuracy(truths, preds),
+                    seq_acc_ci=wilson_interval(sum(correct), len(correct)),
+                    char_acc=char_accuracy(truths, preds),
+                    cer=character_error_rate(truths, preds),
+                    mean_confidence=float(np.mean(conf)),
+                    ece=expected_calibration_error(conf, correct),
+                    ms_per_image_batch1=ms1 + decode_ms,
+                    images_per_s_batched=1e3 / (1e3 / rate + decode_ms),
+                    decode_ms_per_image=decode_ms,
+                    acc_at_coverage={
+                        f"{c:.2f}": accuracy_at_coverage(curve, c) for c in (0.5, 0.8, 0.9)
+                    },
+                    by_length=accuracy_by_length(truths, preds),
+                    confusions=confusions(truths, preds),
+                    calibration=calibration_bins(conf, correct),
+                    coverage=curve,
+                    predictions=preds,
+                    confidences=conf,
+                )
+            )
+        level.comparisons = compare_decoders(level)
+        levels.append(level)
+        if progress:
+            progress(spec.name)
+    return BenchResult(
+        rec.document,
+        parameter_count(rec.model),
+        levels,
+        float(np.mean(fwd_ms)),
+        float(np.mean(fwd_rate)),
+    )
+
+
+def compare_decoders(level: LevelResult, alpha: float = 0.05) -> list[dict]:
+    """Greedy against every other decoder on the same samples: flips each way, exact McNemar."""
+    by_name = {d.decoder: d for d in level.decoders}
+    base = by_name.get("greedy") or level.decoders[0]
+    out = []
+    for other in level.decoders:
+        if other is base:
+            continue
+        base_right = [p == t for p, t in zip(base.predictions, level.texts, strict=True)]
+        other_right = [p == t for p, t in zip(other.predictions, level.texts, strict=True)]
+        only_base = sum(a and not b for a, b in zip(base_right, other_right, strict=True))
+        only_other = sum(b and not a for a, b in zip(base_right, other_right, strict=True))
+        p = mcnemar_exact(only_base, only_other)
+        out.append(
+            {
+                "level": level.level,
+                "a": base.decoder,
+                "b": other.decoder,
+                "only_a_right": only_base,
+                "only_b_right": only_other,
+                "p_value": p,
+                "significant": p < alpha,
+            }
+        )
+    return out

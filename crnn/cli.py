@@ -1,0 +1,182 @@
+"""``crnn``: train, run and export the CRNN recognizer. A thin layer over crnn.train,
+crnn.recognizer and crnn.export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from generator.cliutil import fail, run_app
+
+PROG = "crnn"
+DEFAULT_STYLES = "easy,medium,hard"
+app = typer.Typer(
+    name=PROG,
+    help="CRNN + CTC captcha recognizer: train on captchagen streams or datasets, predict, export.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ModelPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", "-m", help="Run directory or .safetensors file [default: the reference model]."
+    ),
+]
+
+
+def _weighted_styles(difficulty: str, weights: str | None) -> tuple[str, ...]:
+    styles = [s.strip() for s in difficulty.split(",") if s.strip()]
+    if not styles:
+        fail(PROG, "--difficulty needs at least one preset name or spec file")
+    if weights is None:
+        return tuple(styles)
+    try:
+        counts = [int(w) for w in weights.split(",")]
+    except ValueError:
+        fail(PROG, f"--weights must be integers like 1,2,2; got {weights!r}")
+    if len(counts) != len(styles) or any(c < 0 for c in counts) or not any(counts):
+        fail(PROG, f"--weights needs one non-negative integer per style ({len(styles)}), not all 0")
+    # Sample i uses styles[i % len]: repeating a style gives it that share of the stream.
+    return tuple(s for s, c in zip(styles, counts, strict=True) for _ in range(c))
+
+
+@app.command()
+def train(
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Train on the endless generator stream (default).")
+    ] = False,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Train on a captchagen dataset directory instead.")
+    ] = None,
+    difficulty: Annotated[
+        str | None,
+        typer.Option(
+            "--difficulty",
+            "-d",
+            help="Comma-separated presets or spec files mixed in the stream [default: "
+            "easy,medium,hard; with --data: the dataset's own style, for validation].",
+        ),
+    ] = None,
+    weights: Annotated[
+        str | None, typer.Option(help="Integer share of each style, e.g. 1,2,2 [default: equal].")
+    ] = None,
+    steps: Annotated[
+        int, typer.Option(help="Optimizer steps (4000 is ~10 min on 2 cores).")
+    ] = 4000,
+    arch: Annotated[str, typer.Option(help="Model preset: tiny, small or crnn.")] = "small",
+    batch_size: Annotated[int, typer.Option("--batch-size", "-b", help="Images per step.")] = 64,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (OneCycle).")] = 3e-3,
+    curriculum: Annotated[
+        float, typer.Option(help="Share of steps trained on the first style alone.", min=0, max=1)
+    ] = 0.15,
+    width: Annotated[int, typer.Option(help="Model input width (height is 32); T = width/4.")] = 96,
+    seed: Annotated[int, typer.Option(help="Training seed (must be < 2**48).")] = 0,
+    val_every: Annotated[int, typer.Option(help="Validate and checkpoint every N steps.")] = 250,
+    val_size: Annotated[int, typer.Option(help="Held-out samples per style.")] = 300,
+    workers: Annotated[int, typer.Option(help="DataLoader worker processes.")] = 1,
+    threads: Annotated[
+        int | None, typer.Option(help="torch CPU threads [default: torch's].")
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("runs/crnn"),
+    resume: Annotated[
+        bool, typer.Option(help="Continue the interrupted run in --out exactly where it stopped.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Train a CRNN. Writes OUT/model.safetensors + config.json (best validation accuracy),
+    OUT/log.csv, OUT/curve.png and OUT/state.* for --resume. Under torchrun, trains with DDP."""
+    import sys
+
+    from crnn.train import TrainConfig
+    from crnn.train import train as run_training
+
+    if stream and data is not None:
+        fail(PROG, "give --stream or --data, not both")
+    if data is None:
+        styles = _weighted_styles(difficulty or DEFAULT_STYLES, weights)
+    else:
+        styles = _weighted_styles(difficulty, weights) if difficulty else ()
+    config = TrainConfig(
+        out=out,
+        arch=arch,
+        styles=styles,
+        data=data,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        curriculum=curriculum,
+        seed=seed,
+        width=width,
+        val_every=val_every,
+        val_size=val_size,
+        workers=workers,
+        threads=threads,
+        device=device,
+        resume=resume,
+        progress=not quiet,
+        extra={"command": " ".join(["crnn", *sys.argv[1:]])},
+    )
+    result = run_training(config)
+    per_style = ", ".join(f"{k} {v:.3f}" for k, v in result.per_style.items())
+    typer.echo(
+        f"{out}: {result.steps} steps in {result.seconds:.0f} s "
+        f"({result.samples_per_s:.0f} img/s); "
+        f"best validation sequence accuracy {result.best_val_seq_acc:.3f} ({per_style})"
+    )
+
+
+@app.command()
+def predict(
+    images: Annotated[list[Path], typer.Argument(help="Image files to read.")],
+    model: ModelPath = None,
+    decoder: Annotated[str, typer.Option(help="greedy or beam:K (e.g. beam:10).")] = "greedy",
+) -> None:
+    """Print one line per image: path, decoded text, confidence P(text | image)."""
+    from crnn.decode import parse_decoder
+    from crnn.recognizer import Recognizer
+
+    spec = parse_decoder(decoder)
+    rec = Recognizer.load(model)
+    for path, result in zip(images, rec.predict(images, spec), strict=True):
+        typer.echo(f"{path}\t{result.text}\t{result.confidence:.4f}")
+
+
+@app.command()
+def export(
+    onnx: Annotated[Path, typer.Option("--onnx", help="ONNX file to write.")],
+    model: ModelPath = None,
+) -> None:
+    """Export to ONNX (opset 17, dynamic batch; input 'images' (N,1,32,W) in [-1,1],
+    output 'log_probs' (N,T,C), blank = 0)."""
+    from crnn.checkpoint import load_model
+    from crnn.export import export_onnx
+    from crnn.recognizer import REFERENCE_MODEL
+
+    net, _ = load_model(model or REFERENCE_MODEL)
+    export_onnx(net, onnx)
+    typer.echo(f"wrote {onnx}")
+
+
+@app.command()
+def info(model: ModelPath = None) -> None:
+    """Describe a model: architecture, charset, input size, parameters, validation results."""
+    import json
+
+    from crnn.checkpoint import load_model
+    from crnn.recognizer import REFERENCE_MODEL
+
+    _, document = load_model(model or REFERENCE_MODEL)
+    typer.echo(json.dumps({k: v for k, v in document.items() if k != "train_args"}, indent=2))
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_app(app, PROG, argv)
+
+
+if __name__ == "__main__":
+    main()

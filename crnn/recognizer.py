@@ -1,0 +1,125 @@
+"""Inference: load a model, preprocess images, run the network, decode.
+
+from crnn.recognizer import Recognizer
+rec = Recognizer.load()                      # the committed reference model
+[(d.text, d.confidence) for d in rec.predict(["a.png", image])]
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+from generator.errors import UserError
+
+from .checkpoint import load_model
+from .data import preprocess
+from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
+from .model import CRNN
+
+REFERENCE_MODEL = Path(__file__).resolve().parent.parent / "results" / "models" / "reference"
+_READABLE_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "RGBX", "I;16", "I"}
+_MIN_SIDE = 12
+_MAX_ASPECT_DRIFT = 2.5
+
+
+class ImageInputError(UserError):
+    """An image the model cannot read: unreadable file, odd mode, far-off size."""
+
+
+def fold_batchnorm(model: CRNN) -> CRNN:
+    """A copy with every BatchNorm folded into the conv before it (inference only): one pass
+    over memory less per layer; with channels_last this doubles CPU throughput (measured)."""
+    fused = copy.deepcopy(model).eval()
+    layers, out, i = list(fused.cnn), [], 0
+    while i < len(layers):
+        if isinstance(layers[i], nn.Conv2d) and isinstance(layers[i + 1], nn.BatchNorm2d):
+            out.append(fuse_conv_bn_eval(layers[i], layers[i + 1]))
+            i += 2
+        else:
+            out.append(layers[i])
+            i += 1
+    fused.cnn = nn.Sequential(*out)
+    return fused
+
+
+class Recognizer:
+    def __init__(self, model: CRNN, document: dict, device: str = "cpu") -> None:
+        self.config = model.config
+        self.document = document
+        self.device = torch.device(device)
+        self.source_size = tuple(document.get("source_size") or (160, 60))
+        self.model = fold_batchnorm(model).to(self.device).to(memory_format=torch.channels_last)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, device: str = "cpu") -> Recognizer:
+        model, document = load_model(path or REFERENCE_MODEL, device)
+        return cls(model, document, device)
+
+    @property
+    def chars(self) -> str:
+        return self.config.charset
+
+    def _open(self, item: str | Path | Image.Image) -> Image.Image:
+        if isinstance(item, Image.Image):
+            image, name = item, "image"
+        else:
+            name = str(item)
+            try:
+                with Image.open(item) as im:
+                    im.load()
+                    image = im
+            except FileNotFoundError:
+                raise ImageInputError(f"image not found: {name}") from None
+            except (UnidentifiedImageError, OSError) as err:
+                raise ImageInputError(f"cannot read image {name}: {err}") from None
+        if image.mode not in _READABLE_MODES:
+            raise ImageInputError(f"{name}: mode {image.mode} is not grayscale or RGB")
+        w, h = image.size
+        if min(w, h) < _MIN_SIDE:
+            raise ImageInputError(f"{name}: {w}x{h} is too small to hold a captcha")
+        expected = self.source_size[0] / self.source_size[1]
+        if not 1 / _MAX_ASPECT_DRIFT <= (w / h) / expected <= _MAX_ASPECT_DRIFT:
+            raise ImageInputError(
+                f"{name}: {w}x{h} is far from the {self.source_size[0]}x{self.source_size[1]} "
+                "captchas this model was trained on"
+            )
+        if image.mode in ("I;16", "I"):  # 16-bit grayscale: scale to 8 bits first
+            image = Image.fromarray((np.asarray(image, np.float32) / 257).astype(np.uint8))
+        return image
+
+    def log_probs(
+        self, images: Sequence[str | Path | Image.Image], batch_size: int = 256
+    ) -> np.ndarray:
+        """(N, T, C) log-probabilities for the images."""
+        if not images:
+            raise ImageInputError("no images given")
+        cfg = self.config
+        arrays = np.stack([preprocess(self._open(im), cfg.height, cfg.width) for im in images])
+        return self.log_probs_of(torch.from_numpy(arrays), batch_size)
+
+    def log_probs_of(self, tensor: torch.Tensor, batch_size: int = 256) -> np.ndarray:
+        """Same, for already preprocessed (N, 1, H, W) input."""
+        outs = []
+        with torch.inference_mode():
+            for start in range(0, len(tensor), batch_size):
+                chunk = tensor[start : start + batch_size].to(self.device)
+                chunk = chunk.contiguous(memory_format=torch.channels_last)
+                outs.append(self.model(chunk).float().cpu().numpy())
+        return np.concatenate(outs)
+
+    def predict(
+        self,
+        images: Sequence[str | Path | Image.Image],
+        decoder: str | DecoderSpec = "greedy",
+        constraints: Constraints | None = None,
+    ) -> list[Decoded]:
+        spec = parse_decoder(decoder) if isinstance(decoder, str) else decoder
+        return spec.decode(self.log_probs(images), self.chars, constraints)

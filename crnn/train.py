@@ -1,0 +1,341 @@
+"""Training loop: AdamW + OneCycle, CTC with zero_infinity, gradient clipping, periodic
+validation with best-checkpoint tracking, CSV log + PNG curve, exact resume, DDP via torchrun.
+
+Read top to bottom: config, set-up, the loop, validation, bookkeeping.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from generator import __version__
+from generator.charset import Charset
+from generator.errors import UserError
+from generator.seeds import VALIDATION_SEED, check_training_seed
+from generator.spec import CaptchaSpec, load_spec, preset
+
+from .checkpoint import load_training_state, save_model, save_training_state
+from .data import DataError, DiskBatches, GeneratorBatches, loader, render_eval_set
+from .decode import greedy_decode
+from .metrics import char_accuracy, sequence_accuracy
+from .model import CRNN, ModelConfig, parameter_count
+
+LOG = "log.csv"
+CURVE = "curve.png"
+LOG_FIELDS = (
+    "step",
+    "samples",
+    "loss",
+    "lr",
+    "val_seq_acc",
+    "val_char_acc",
+    "samples_per_s",
+    "elapsed_s",
+)
+
+
+class TrainError(UserError):
+    """A training request that cannot run as given."""
+
+
+@dataclass
+class TrainConfig:
+    out: Path
+    arch: str = "small"
+    styles: tuple[str, ...] = ("easy", "medium", "hard")  # preset names or spec files
+    data: Path | None = None  # train on a dataset on disk instead of the stream
+    steps: int = 4000
+    batch_size: int = 64
+    lr: float = 3e-3
+    curriculum: float = 0.15  # share of steps trained on the first style alone
+    weight_decay: float = 1e-4
+    clip_grad: float = 5.0
+    seed: int = 0
+    width: int = 96
+    val_every: int = 250
+    val_size: int = 300  # per style
+    workers: int = 1
+    threads: int | None = None
+    device: str = "auto"
+    resume: bool = False
+    log_every: int = 25
+    progress: bool = True
+    extra: dict = field(default_factory=dict)  # recorded in config.json (e.g. the command line)
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    steps: int
+    best_val_seq_acc: float
+    final_val_seq_acc: float
+    per_style: dict[str, float]
+    seconds: float
+    samples_per_s: float
+
+
+def _style(name_or_file: str) -> CaptchaSpec:
+    path = Path(name_or_file)
+    return load_spec(path) if path.suffix.lower() in (".toml", ".json") else preset(name_or_file)
+
+
+def _device(choice: str) -> torch.device:
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if choice.startswith("cuda") and not torch.cuda.is_available():
+        raise TrainError("--device cuda asked for, but torch sees no CUDA device")
+    return torch.device(choice)
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world) under torchrun, initialising the process group once."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world
+
+
+def validate(
+    model: CRNN, images: torch.Tensor, texts: list[str], names: list[str], chars: str, device
+) -> dict:
+    """Greedy-decoded sequence and character accuracy, overall and per style."""
+    core = model.module if hasattr(model, "module") else model
+    was_training = core.training
+    core.eval()
+    preds: list[str] = []
+    with torch.inference_mode():
+        for start in range(0, len(images), 256):
+            log_probs = core(images[start : start + 256].to(device)).float().cpu().numpy()
+            preds += [d.text for d in greedy_decode(log_probs, chars)]
+    core.train(was_training)
+    per_style = {}
+    for name in dict.fromkeys(names):
+        idx = [k for k, n in enumerate(names) if n == name]
+        per_style[name] = sequence_accuracy([texts[k] for k in idx], [preds[k] for k in idx])
+    return {
+        "seq_acc": sequence_accuracy(texts, preds),
+        "char_acc": char_accuracy(texts, preds),
+        "per_style": per_style,
+    }
+
+
+def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> TrainResult:
+    """Train a CRNN as ``config`` says; ``on_step(step)`` runs after every optimizer step."""
+    check_training_seed(config.seed)
+    if config.steps < 1:
+        raise TrainError(f"--steps must be at least 1, got {config.steps}")
+    if config.batch_size < 1:
+        raise TrainError(f"--batch-size must be at least 1, got {config.batch_size}")
+    rank, world = _distributed()
+    device = _device(config.device)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    out = Path(config.out)
+    if out.exists() and not out.is_dir():
+        raise TrainError(f"--out {out} is a file")
+    if not config.resume and (out / "state.json").exists():
+        raise TrainError(
+            f"{out} already holds a run; pass --resume to continue it or pick another --out"
+        )
+
+    specs = [_style(s) for s in config.styles]
+    if config.data is not None:
+        from generator.dataset import open_dataset
+
+        ds = open_dataset(config.data)
+        chars = ds.manifest["charset"]
+        source_size = (ds.spec.width, ds.spec.height)
+        max_label = max(int(r["length"]) for r in ds.records())
+        specs = specs or [ds.spec]
+    else:
+        if not specs:
+            raise TrainError("give at least one style to train on")
+        chars = specs[0].charset.chars
+        for spec in specs[1:]:
+            if spec.charset.chars != chars:
+                raise DataError(f"styles use different charsets ({specs[0].name}, {spec.name})")
+        source_size = (specs[0].width, specs[0].height)
+        max_label = max(s.text.length[1] for s in specs)
+    charset = Charset(chars)
+    for spec in specs:
+        if not set(spec.charset.chars) <= set(chars):
+            raise DataError(f"style {spec.name!r} uses characters outside the data's charset")
+    model_config = ModelConfig(
+        arch=config.arch, charset=chars, width=config.width, max_label=max_label
+    )
+
+    torch.manual_seed(config.seed)
+    model = CRNN(model_config).to(device)
+    if world > 1:
+        model = nn.parallel.DistributedDataParallel(model)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=config.steps, pct_start=0.15
+    )
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    start_step, best, history = 0, -1.0, []
+    if config.resume:
+        meta = load_training_state(out, model, optimizer, scheduler)
+        start_step, best = meta["step"], meta.get("best_val_seq_acc", -1.0)
+        if meta.get("total_steps") != config.steps:
+            raise TrainError(
+                f"{out} was started with --steps {meta.get('total_steps')}; resume with the same"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+
+    batches_kw = dict(batch_size=config.batch_size, charset=charset, height=32, width=config.width)
+    # Each optimizer step consumes `world` global batches (one per rank).
+    start_batch = start_step * world
+    if config.data is not None:
+        stream = DiskBatches(config.data, config.seed, start_batch=start_batch, **batches_kw)
+    else:
+        warmup = round(config.curriculum * config.steps) * world
+        stream = GeneratorBatches(
+            specs, config.seed, start_batch=start_batch, warmup_batches=warmup, **batches_kw
+        )
+    val = (
+        render_eval_set(specs, VALIDATION_SEED, config.val_size, 32, config.width)
+        if rank == 0
+        else None
+    )
+
+    meta_doc = {
+        "charset": chars,
+        "source_size": list(source_size),
+        "parameters": parameter_count(model),
+        "code_version": f"captchabench {__version__}",
+        "data": str(config.data) if config.data else None,
+        "styles": [s.name for s in specs],
+        "style_digests": {s.name: s.digest() for s in specs},
+        "train_args": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+    }
+    amp = device.type == "cuda"
+    frames = model_config.frames
+    log_path = out / LOG
+    if rank == 0 and not config.resume:
+        with open(log_path, "w", newline="") as fh:
+            csv.writer(fh).writerow(LOG_FIELDS)
+
+    bar = None
+    if rank == 0 and config.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=config.steps, initial=start_step, unit="step", smoothing=0.05)
+    t0 = time.perf_counter()
+    seen = 0
+    last_val = None
+    model.train()
+    it = iter(loader(stream, config.workers))
+    for step in range(start_step + 1, config.steps + 1):
+        images, targets, lengths, _ = next(it)
+        images = images.to(device, non_blocking=True)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            log_probs = model(images)
+        input_lengths = torch.full((images.shape[0],), frames, dtype=torch.long)
+        loss = ctc(log_probs.float().transpose(0, 1), targets, input_lengths, lengths)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
+        optimizer.step()
+        scheduler.step()
+        seen += images.shape[0] * world
+        if on_step is not None:
+            on_step(step)
+        if rank != 0:
+            continue
+        elapsed = time.perf_counter() - t0
+        rate = seen / elapsed
+        row = {
+            "step": step,
+            "samples": step * config.batch_size * world,
+            "loss": float(loss.detach()),
+            "lr": scheduler.get_last_lr()[0],
+            "samples_per_s": round(rate, 1),
+            "elapsed_s": round(elapsed, 2),
+        }
+        if step % config.val_every == 0 or step == config.steps:
+            last_val = validate(model, *val, chars, device)
+            row.update(val_seq_acc=last_val["seq_acc"], val_char_acc=last_val["char_acc"])
+            if last_val["seq_acc"] > best:
+                best = last_val["seq_acc"]
+                save_model(out, model, {**meta_doc, "step": step, "val": last_val})
+            save_training_state(
+                out,
+                model,
+                optimizer,
+                scheduler,
+                step,
+                {"best_val_seq_acc": best, "total_steps": config.steps},
+            )
+        if step % config.log_every == 0 or "val_seq_acc" in row:
+            with open(log_path, "a", newline="") as fh:
+                csv.DictWriter(fh, LOG_FIELDS).writerow(row)
+            history.append(row)
+        if bar is not None:
+            bar.update(1)
+            postfix = {"loss": f"{float(loss.detach()):.3f}", "img/s": f"{rate:.0f}"}
+            if last_val is not None:
+                postfix["val_acc"] = f"{last_val['seq_acc']:.3f}"
+            bar.set_postfix(postfix, refresh=False)
+    if bar is not None:
+        bar.close()
+    seconds = time.perf_counter() - t0
+    if rank == 0:
+        plot_curve(log_path, out / CURVE)
+    assert last_val is not None or rank != 0
+    return TrainResult(
+        out=out,
+        steps=config.steps,
+        best_val_seq_acc=best,
+        final_val_seq_acc=last_val["seq_acc"] if last_val else math.nan,
+        per_style=last_val["per_style"] if last_val else {},
+        seconds=seconds,
+        samples_per_s=seen / seconds if seconds else 0.0,
+    )
+
+
+def plot_curve(log_path: Path, png: Path) -> None:
+    """Loss and validation accuracy against samples seen."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with open(log_path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return
+    samples = np.array([float(r["samples"]) for r in rows])
+    loss = np.array([float(r["loss"]) for r in rows])
+    val = [(float(r["samples"]), float(r["val_seq_acc"])) for r in rows if r["val_seq_acc"]]
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    ax.plot(samples, loss, color="tab:blue", lw=1)
+    ax.set_xlabel("training samples")
+    ax.set_ylabel("CTC loss", color="tab:blue")
+    ax.set_yscale("log")
+    if val:
+        acc = ax.twinx()
+        acc.plot(*zip(*val, strict=True), "o-", color="tab:green", ms=3)
+        acc.set_ylabel("validation sequence accuracy", color="tab:green")
+        acc.set_ylim(0, 1)
+    fig.tight_layout()
+    tmp = png.with_name(f".{png.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, png)

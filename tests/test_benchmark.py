@@ -1,0 +1,167 @@
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from benchmark.metrics import (
+    MISSING,
+    accuracy_by_length,
+    confusions,
+    coverage_curve,
+    expected_calibration_error,
+)
+from benchmark.stats import mcnemar_exact, wilson_interval
+from crnn.metrics import char_accuracy, character_error_rate, normalized_edit_distance
+from crnn.train import TrainConfig, train
+from generator.seeds import BENCHMARK_SEED, VALIDATION_SEED, SeedRangeError, check_training_seed
+
+
+def test_wilson_interval_against_hand_computation():
+    # p = .8, n = 10, z = 1.96: centre .71676, half-width .22658 (worked by hand)
+    lo, hi = wilson_interval(8, 10)
+    assert math.isclose(lo, 0.49016, abs_tol=1e-4) and math.isclose(hi, 0.94334, abs_tol=1e-4)
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and math.isclose(hi, 0.27753, abs_tol=1e-4)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_mcnemar_exact_against_binomial_tails():
+    assert mcnemar_exact(1, 6) == pytest.approx(2 * (1 + 7) / 2**7)  # 0.125
+    assert mcnemar_exact(0, 5) == pytest.approx(2 / 2**5)  # 0.0625
+    assert mcnemar_exact(3, 3) == 1.0
+    assert mcnemar_exact(0, 0) == 1.0
+    assert mcnemar_exact(2, 20) == mcnemar_exact(20, 2) < 0.001
+
+
+def test_edit_distance_metrics():
+    assert normalized_edit_distance("ABC", "ABD") == pytest.approx(1 / 3)
+    assert normalized_edit_distance("AB", "ABCD") == pytest.approx(2 / 4)
+    assert normalized_edit_distance("", "") == 0.0
+    assert char_accuracy(["ABC", "XY"], ["ABD", "XY"]) == pytest.approx((2 / 3 + 1) / 2)
+    assert character_error_rate(["ABC", "XY"], ["ABD", ""]) == pytest.approx(3 / 5)
+
+
+def test_ece_coverage_length_confusions_by_hand():
+    # Bin .9: 2 samples, accuracy .5 -> |.5-.9| x 2/4 = .2; bin .1: |0-.1| x 2/4 = .05.
+    assert expected_calibration_error([0.9, 0.9, 0.1, 0.1], [1, 0, 0, 0]) == pytest.approx(0.25)
+    curve = coverage_curve([0.9, 0.8, 0.8, 0.1], [1, 1, 0, 0])
+    assert [(p["threshold"], p["coverage"], round(p["accuracy"], 3)) for p in curve] == [
+        (0.9, 0.25, 1.0),
+        (0.8, 0.75, 0.667),
+        (0.1, 1.0, 0.5),
+    ]
+    by = accuracy_by_length(["AB", "CD", "EFG"], ["AB", "CX", "EFG"])
+    assert by == {
+        2: {"n": 2, "correct": 1, "accuracy": 0.5},
+        3: {"n": 1, "correct": 1, "accuracy": 1.0},
+    }
+    assert confusions(["AB", "CD", "EF"], ["AX", "C", "EFG"]) == [
+        ("B", "X", 1),
+        ("D", MISSING, 1),
+        (MISSING, "G", 1),
+    ]
+
+
+def test_reserved_seed_ranges_are_refused_for_training(tmp_path):
+    for seed in (VALIDATION_SEED, BENCHMARK_SEED, -1):
+        with pytest.raises(SeedRangeError, match="reserved"):
+            check_training_seed(seed)
+    with pytest.raises(SeedRangeError):
+        train(TrainConfig(out=tmp_path / "x", seed=BENCHMARK_SEED, progress=False))
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("model")
+    train(
+        TrainConfig(
+            out=out,
+            arch="tiny",
+            styles=("easy",),
+            steps=3,
+            batch_size=8,
+            val_every=3,
+            val_size=8,
+            workers=0,
+            progress=False,
+            threads=1,
+        )
+    )
+    return out
+
+
+def bench(argv, capsys):
+    from benchmark.cli import main
+
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as done:
+        code = done.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_end_to_end_bench_run_writes_every_report_file(tiny_model, tmp_path, capsys):
+    out = tmp_path / "report"
+    argv = [
+        "run",
+        "--model",
+        str(tiny_model),
+        "-d",
+        "easy,hard",
+        "--n",
+        "24",
+        "--decoders",
+        "greedy,beam:3",
+        "--out",
+        str(out),
+        "--cache",
+        str(tmp_path / "cache"),
+    ]
+    code, _, err = bench(argv, capsys)
+    assert code == 0, err
+    for name in ("report.md", "metrics.csv", "metrics.json"):
+        assert (out / name).stat().st_size > 0, name
+    for fig in ("accuracy_by_level", "accuracy_vs_beam", "reliability", "coverage", "misreads"):
+        assert (out / "figures" / f"{fig}.png").stat().st_size > 1000, fig
+    df = pd.read_csv(out / "metrics.csv")
+    assert list(zip(df.level, df.decoder, strict=True)) == [
+        ("easy", "greedy"),
+        ("easy", "beam:3"),
+        ("hard", "greedy"),
+        ("hard", "beam:3"),
+    ]
+    assert (df.n == 24).all() and df.seq_acc.between(0, 1).all()
+    assert (df.seq_acc_lo <= df.seq_acc).all() and (df.seq_acc <= df.seq_acc_hi).all()
+    document = json.loads((out / "metrics.json").read_text())
+    assert document["provenance"]["benchmark_seed"] == BENCHMARK_SEED
+    assert set(document["provenance"]["evalsets"]) == {"easy", "hard"}
+    report = (out / "report.md").read_text()
+    assert "McNemar" in report and " ".join(argv[:2]) in report
+    # The cached evaluation set is reused: a second run gives the same digests.
+    code, _, _ = bench(
+        [*argv[:-4], "--out", str(tmp_path / "again"), "--cache", str(tmp_path / "cache")], capsys
+    )
+    again = json.loads((tmp_path / "again" / "metrics.json").read_text())
+    assert again["provenance"]["evalsets"] == document["provenance"]["evalsets"]
+    code, text, _ = bench(["compare", str(out), str(tmp_path / "again")], capsys)
+    assert code == 0 and "+0.000" in text and (tmp_path / "again" / "compare.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "-d", "impossible"], "unknown difficulty 'impossible'"),
+        (["run", "--model", "/no/such/model"], "model not found"),
+        (["run", "--n", "0"], "--n must be a positive"),
+        (["run", "--decoders", "greedy,beam:0"], "beam width must be at least 1"),
+        (["run", "--decoders", "beem:5"], "unknown decoder"),
+        (["compare", "/no/a", "/no/b"], "holds no metrics.json"),
+    ],
+)
+def test_bad_inputs_are_one_line(argv, message, capsys):
+    code, _, err = bench(argv, capsys)
+    assert code != 0
+    assert len(err.strip().splitlines()) == 1 and message in err, err

@@ -1,0 +1,284 @@
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from crnn.checkpoint import CheckpointError, load_model, save_model
+from crnn.data import DataError, GeneratorBatches, preprocess
+from crnn.decode import greedy_decode
+from crnn.model import CRNN, ModelConfig, ModelConfigError, parameter_count
+from crnn.recognizer import ImageInputError, Recognizer
+from crnn.train import TrainConfig, TrainError, train
+from generator.charset import Charset
+from generator.dataset import RunConfig, make_dataset
+from generator.sample import render_sample
+from generator.seeds import SeedRangeError
+from generator.spec import preset
+
+CHARS = preset("easy").charset.chars
+
+
+def tiny(**kw) -> TrainConfig:
+    defaults = dict(
+        arch="tiny",
+        styles=("easy",),
+        steps=4,
+        batch_size=8,
+        val_every=2,
+        val_size=8,
+        workers=0,
+        progress=False,
+        threads=1,
+        log_every=1,
+    )
+    return TrainConfig(**{**defaults, **kw})
+
+
+def test_presets_shapes_and_sizes():
+    for arch, lo, hi in (("tiny", 1e5, 3e5), ("small", 5e5, 2e6), ("crnn", 6e6, 1e7)):
+        model = CRNN(ModelConfig(arch=arch, charset=CHARS, width=100))
+        assert lo < parameter_count(model) < hi, arch
+        out = model(torch.zeros(2, 1, 32, 100))
+        assert out.shape == (2, 25, len(CHARS) + 1)
+        assert torch.allclose(out.exp().sum(-1), torch.ones(2, 25), atol=1e-5)
+
+
+def test_sequence_length_is_checked_against_the_longest_label():
+    ModelConfig(width=44, max_label=6)  # T = 11 = 2*6 - 1: just enough for "AAAAAA"
+    with pytest.raises(ModelConfigError, match="T = 10 frames, too few for labels of 6"):
+        ModelConfig(width=40, max_label=6)
+    with pytest.raises(ModelConfigError, match="multiple of 4"):
+        ModelConfig(width=99)
+    with pytest.raises(ModelConfigError, match="unknown arch"):
+        ModelConfig(arch="huge")
+
+
+def test_model_overfits_a_fixed_batch():
+    torch.manual_seed(0)
+    charset = Charset(CHARS)
+    stream = GeneratorBatches([preset("easy")], 0, 16, charset, 32, 96)
+    images, targets, lengths, texts = stream.batch(0)
+    model = CRNN(ModelConfig(arch="tiny", charset=CHARS, width=96))
+    opt = torch.optim.AdamW(model.parameters(), 3e-3)
+    ctc = torch.nn.CTCLoss(zero_infinity=True)
+    frames = torch.full((16,), 24)
+    for _ in range(300):
+        loss = ctc(model(images).transpose(0, 1), targets, frames, lengths)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        decoded = [d.text for d in greedy_decode(model(images).numpy(), CHARS)]
+    assert decoded == texts
+
+
+def test_checkpoint_round_trip_gives_identical_logits(tmp_path):
+    torch.manual_seed(1)
+    model = CRNN(ModelConfig(arch="tiny", charset=CHARS)).eval()
+    save_model(tmp_path, model, {"note": "x"})
+    loaded, document = load_model(tmp_path)
+    x = torch.randn(3, 1, 32, 96)
+    assert torch.equal(model(x), loaded(x))
+    assert document["note"] == "x" and document["model"]["arch"] == "tiny"
+    assert load_model(tmp_path / "model.safetensors")[1] == document
+
+
+def test_pickles_are_refused(tmp_path):
+    model = CRNN(ModelConfig(arch="tiny", charset=CHARS))
+    torch.save(model.state_dict(), tmp_path / "weights.pt")
+    with pytest.raises(CheckpointError, match="safetensors"):
+        load_model(tmp_path / "weights.pt")
+    # A pickle renamed to look like safetensors is caught by its magic bytes.
+    (tmp_path / "model.safetensors").write_bytes(pickle.dumps({"a": 1}))
+    (tmp_path / "config.json").write_text(json.dumps({"model": {"arch": "tiny"}}))
+    with pytest.raises(CheckpointError, match="pickle"):
+        load_model(tmp_path)
+    with pytest.raises(CheckpointError, match="not found"):
+        load_model(tmp_path / "nope")
+
+
+def test_resume_lands_on_the_same_weights(tmp_path):
+    straight = train(tiny(out=tmp_path / "straight", steps=6, val_every=3))
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_3(step):
+        if step == 4:  # the state of step 3 is on disk; step 4 is lost with the crash
+            raise Crash
+
+    with pytest.raises(Crash):
+        train(tiny(out=tmp_path / "resumed", steps=6, val_every=3), on_step=crash_after_3)
+    resumed = train(tiny(out=tmp_path / "resumed", steps=6, val_every=3, resume=True))
+    a, _ = load_model(straight.out)
+    b, _ = load_model(resumed.out)
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        assert torch.equal(pa, pb), name
+    log = (tmp_path / "resumed" / "log.csv").read_text().splitlines()
+    assert log[0].startswith("step,") and log[-1].startswith("6,")
+
+
+def test_training_writes_log_curve_and_checkpoint(tmp_path):
+    result = train(tiny(out=tmp_path / "run"))
+    for name in ("model.safetensors", "config.json", "log.csv", "curve.png", "state.json"):
+        assert (tmp_path / "run" / name).exists(), name
+    document = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert document["charset"] == CHARS and document["styles"] == ["easy"]
+    assert document["style_digests"]["easy"] == preset("easy").digest()
+    assert 0 <= result.best_val_seq_acc <= 1
+
+
+def test_training_on_a_dataset_on_disk(tmp_path):
+    make_dataset(RunConfig(spec=preset("easy"), seed=1, n=40), tmp_path / "d")
+    result = train(tiny(out=tmp_path / "run", data=tmp_path / "d", styles=()))
+    assert result.steps == 4
+    document = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert document["data"] == str(tmp_path / "d")
+
+
+def test_bad_training_inputs(tmp_path):
+    with pytest.raises(SeedRangeError):
+        train(tiny(out=tmp_path / "a", seed=2**48))
+    with pytest.raises(Exception, match="dataset directory not found"):
+        train(tiny(out=tmp_path / "b", data=tmp_path / "missing", styles=()))
+    digits = preset("easy").with_overrides(text={"charset": "digits"})
+    make_dataset(RunConfig(spec=digits, seed=1, n=20), tmp_path / "digits")
+    with pytest.raises(DataError, match="outside the data's charset"):
+        train(tiny(out=tmp_path / "c", data=tmp_path / "digits", styles=("easy",)))
+    train(tiny(out=tmp_path / "d", steps=2))
+    with pytest.raises(TrainError, match="already holds a run"):
+        train(tiny(out=tmp_path / "d", steps=2))
+    with pytest.raises(TrainError, match="--steps"):
+        train(tiny(out=tmp_path / "e", steps=0))
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("m")
+    train(tiny(out=out, steps=3, val_every=3))
+    return out
+
+
+def test_recognizer_matches_the_raw_model(trained_model):
+    rec = Recognizer.load(trained_model)
+    raw, _ = load_model(trained_model)
+    images = [render_sample(preset("medium"), 0, i).image for i in range(5)]
+    x = torch.from_numpy(np.stack([preprocess(im, 32, 96) for im in images]))
+    with torch.no_grad():
+        expected = raw(x).numpy()
+    np.testing.assert_allclose(rec.log_probs(images), expected, atol=1e-4)
+
+
+def test_recognizer_rejects_bad_images(trained_model, tmp_path):
+    rec = Recognizer.load(trained_model)
+    (tmp_path / "text.png").write_text("not an image")
+    Image.new("CMYK", (160, 60)).save(tmp_path / "cmyk.jpg")
+    Image.new("L", (8, 8)).save(tmp_path / "small.png")
+    Image.new("L", (600, 20)).save(tmp_path / "wide.png")
+    for name, message in (
+        ("text.png", "cannot read image"),
+        ("cmyk.jpg", "mode CMYK"),
+        ("small.png", "too small"),
+        ("wide.png", "far from the 160x60"),
+        ("missing.png", "image not found"),
+    ):
+        with pytest.raises(ImageInputError, match=message):
+            rec.predict([tmp_path / name])
+
+
+def test_onnx_export_parity(trained_model, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from crnn.export import export_onnx
+
+    model, _ = load_model(trained_model)
+    export_onnx(model, tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    rec = Recognizer.load(trained_model)
+    images = [render_sample(preset("hard"), 5, i).image for i in range(200)]
+    x = np.stack([preprocess(im, 32, 96) for im in images])
+    theirs = session.run(None, {"images": x})[0]
+    ours = rec.log_probs(images)
+    np.testing.assert_allclose(theirs, ours, atol=1e-3)
+    assert [d.text for d in greedy_decode(theirs, CHARS)] == [
+        d.text for d in greedy_decode(ours, CHARS)
+    ]
+
+
+def test_ddp_two_processes_with_gloo(tmp_path):
+    """torchrun, 2 CPU processes, gloo: both ranks train; rank 0 writes the checkpoint."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29533",
+        "-m",
+        "crnn.cli",
+        "train",
+        "--arch",
+        "tiny",
+        "-d",
+        "easy",
+        "--steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--val-every",
+        "3",
+        "--val-size",
+        "4",
+        "--workers",
+        "0",
+        "--threads",
+        "1",
+        "--out",
+        str(tmp_path / "ddp"),
+        "-q",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "ddp" / "model.safetensors").exists()
+    log = (tmp_path / "ddp" / "log.csv").read_text().splitlines()
+    # 2 ranks x batch 4 per step: the log counts global samples.
+    assert log[-1].split(",")[:2] == ["3", "24"]
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    from crnn.cli import main
+
+    cases = [
+        (["predict", "x.png", "--model", str(tmp_path / "none")], "model not found"),
+        (["predict", "x.png", "--decoder", "beam:0"], "beam width must be at least 1"),
+        (["train", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")], "not found"),
+        (["train", "--weights", "1,x", "--out", str(tmp_path / "o")], "--weights"),
+        (["train", "--arch", "huge", "--steps", "1", "--out", str(tmp_path / "o")], "unknown arch"),
+    ]
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        err = capsys.readouterr().err
+        assert done.value.code != 0
+        assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_predict_cli_prints_one_line_per_image(trained_model, tmp_path, capsys):
+    from crnn.cli import main
+
+    paths = []
+    for i in range(3):
+        render_sample(preset("easy"), 0, i).image.save(tmp_path / f"{i}.png")
+        paths.append(str(tmp_path / f"{i}.png"))
+    main(["predict", *paths, "--model", str(trained_model), "--decoder", "beam:5"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == paths
+    assert all(0.0 <= float(line.split("\t")[2]) <= 1.0 for line in lines)
