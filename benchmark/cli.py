@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from generator.cliutil import fail, run_app
+from generator.cliutil import command_line, fail, run_app
 
 PROG = "bench"
 app = typer.Typer(
@@ -22,10 +20,6 @@ app = typer.Typer(
 )
 
 Cache = Annotated[Path, typer.Option(help="Where evaluation sets are cached.")]
-
-
-def _command() -> str:
-    return shlex.join([PROG, *sys.argv[1:]])
 
 
 @app.command()
@@ -77,12 +71,12 @@ def run(
 
         model = out / "model"
         typer.echo(f"training a fresh small model for {train_steps} steps into {model} …")
-        train(TrainConfig(out=model, steps=train_steps, extra={"command": _command()}))
+        train(TrainConfig(out=model, steps=train_steps, extra={"command": command_line()}))
     rec = Recognizer.load(model)
     result = evaluate(
         rec, specs, n, decoder_specs, cache, progress=lambda lv: typer.echo(f"  {lv} done")
     )
-    report = write_report(result, out, _command(), str(model or "reference"))
+    report = write_report(result, out, command_line(), str(model or "reference"))
     for lv in result.levels:
         cells = "  ".join(f"{d.decoder} {d.seq_acc:.3f}" for d in lv.decoders)
         typer.echo(f"{lv.level:8} {cells}")
@@ -177,7 +171,7 @@ def matrix(
                     styles=(spec.name,),
                     steps=train_steps,
                     resume=(run_dir / "state.json").exists(),
-                    extra={"command": _command()},
+                    extra={"command": command_line()},
                 )
             )
             (run_dir / "done").write_text("")
@@ -186,7 +180,7 @@ def matrix(
     lines = [
         f"# Train on one level, test on every level (greedy, n = {n})",
         "",
-        f"`{_command()}`",
+        f"`{command_line()}`",
         "",
         "| trained on ↓ / tested on → | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),

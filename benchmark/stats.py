@@ -15,7 +15,8 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Exact arithmetic puts p inside; rounding can leave it 1e-17 outside at p = 0 or 1.
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> float:

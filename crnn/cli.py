@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from generator.cliutil import fail, run_app
+from generator.cliutil import command_line, fail, run_app
 
 PROG = "crnn"
 DEFAULT_STYLES = "easy,medium,hard"
@@ -90,8 +90,6 @@ def train(
 ) -> None:
     """Train a CRNN. Writes OUT/model.safetensors + config.json (best validation accuracy),
     OUT/log.csv, OUT/curve.png and OUT/state.* for --resume. Under torchrun, trains with DDP."""
-    import sys
-
     from crnn.train import TrainConfig
     from crnn.train import train as run_training
 
@@ -119,7 +117,7 @@ def train(
         device=device,
         resume=resume,
         progress=not quiet,
-        extra={"command": " ".join(["crnn", *sys.argv[1:]])},
+        extra={"command": command_line()},
     )
     result = run_training(config)
     per_style = ", ".join(f"{k} {v:.3f}" for k, v in result.per_style.items())

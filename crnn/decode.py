@@ -184,18 +184,25 @@ def prefix_beam_search(
     """
     if beam_width < 1:
         raise DecoderError(f"beam width must be at least 1, got {beam_width}")
-    rows = np.asarray(log_probs, dtype=np.float64).tolist()
+    lp = np.asarray(log_probs, dtype=np.float64)
     con = constraints or Constraints()
-    max_len = con.max_len if con.max_len is not None else len(rows)
-    tokens = [
-        (k, ch) for k, ch in enumerate(chars, start=1) if con.allowed is None or ch in con.allowed
-    ]
+    max_len = con.max_len if con.max_len is not None else len(lp)
+    usable = np.ones(lp.shape[1], dtype=bool)
+    usable[0] = False
+    if con.allowed is not None:
+        usable[1:] = [ch in con.allowed for ch in chars]
+    # Candidate labels per frame, found for all frames at once: most CTC frames are blank-only.
+    frame_idx, token_idx = np.nonzero((lp >= token_min_logp) & usable)
+    per_frame: list[list[tuple[str, float]]] = [[] for _ in range(len(lp))]
+    for t, k, logp in zip(
+        frame_idx.tolist(), token_idx.tolist(), lp[frame_idx, token_idx].tolist(), strict=True
+    ):
+        per_frame[t].append((chars[k - 1], logp))
+    blanks = lp[:, 0].tolist()
     root = con._trie
     # prefix -> [log P(prefix, ends in blank), log P(prefix, ends in label), trie node]
     beams: dict[str, list] = {"": [0.0, NEG_INF, root]}
-    for row in rows:
-        blank = row[0]
-        candidates = [(k, ch, row[k]) for k, ch in tokens if row[k] >= token_min_logp]
+    for blank, candidates in zip(blanks, per_frame, strict=True):
         if not candidates:  # a blank-only frame: every prefix just absorbs it
             beams = {
                 p: [_lse(pb, pnb) + blank, NEG_INF, node] for p, (pb, pnb, node) in beams.items()
@@ -210,7 +217,7 @@ def prefix_beam_search(
             else:
                 entry[0] = _lse(entry[0], total + blank)
             last = prefix[-1] if prefix else None
-            for _k, ch, logp in candidates:
+            for ch, logp in candidates:
                 if ch == last:
                     # "aa" without a blank between collapses to "a": the prefix stays.
                     entry[1] = _lse(entry[1], pnb + logp)

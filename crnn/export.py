@@ -20,6 +20,12 @@ def export_onnx(model: CRNN, path: str | Path, opset: int = 17) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"--onnx {path} is a directory; give a file name")
+    try:
+        import onnx  # noqa: F401 - the exporter needs it; fail early with a clear message
+    except ImportError:
+        raise ExportError(
+            "ONNX export needs the onnx package: pip install 'captchabench[onnx]'"
+        ) from None
     path.parent.mkdir(parents=True, exist_ok=True)
     fused = fold_batchnorm(model).cpu()
     cfg = model.config

@@ -3,6 +3,7 @@ traceback. Used by the ``captchagen``, ``crnn`` and ``bench`` entry points."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 
 import typer
@@ -18,7 +19,16 @@ def fail(prog: str, message: str, code: int = EXIT_USER_ERROR) -> None:
     raise SystemExit(code)
 
 
+_invoked: list[str] = []
+
+
+def command_line() -> str:
+    """The command being run, as a shell would type it (for reports and run configs)."""
+    return shlex.join(_invoked)
+
+
 def run_app(app: typer.Typer, prog: str, argv: list[str] | None = None) -> None:
+    _invoked[:] = [prog, *(sys.argv[1:] if argv is None else argv)]
     try:
         app(args=argv, prog_name=prog, standalone_mode=False)
     except typer.Exit as done:

@@ -24,6 +24,9 @@ def test_wilson_interval_against_hand_computation():
     lo, hi = wilson_interval(0, 10)
     assert lo == 0.0 and math.isclose(hi, 0.27753, abs_tol=1e-4)
     assert wilson_interval(0, 0) == (0.0, 1.0)
+    for k in range(0, 31):
+        lo, hi = wilson_interval(k, 30)
+        assert 0.0 <= lo <= k / 30 <= hi <= 1.0
 
 
 def test_mcnemar_exact_against_binomial_tails():
