@@ -127,12 +127,8 @@ def misread_gallery(
         for c, k in enumerate(picks):
             x = 70 + c * cell_w
             sheet.paste(Image.fromarray(np.asarray(images[k])).convert("RGB"), (x, y))
-            draw.text(
-                (x, y + 62),
-                f"{lv.texts[k]} → {d.predictions[k] or '∅'}",
-                fill=(160, 0, 0),
-                font=font,
-            )
+            shown = d.predictions[k] or "(nothing)"  # the default font has no arrows
+            draw.text((x, y + 62), f"{lv.texts[k]} -> {shown}", fill=(160, 0, 0), font=font)
         if not picks:
             draw.text((70, y + 24), "no misreads", fill=(0, 110, 0), font=font)
     tmp = path.with_name(f".{path.name}.tmp.png")

@@ -23,7 +23,7 @@ FIGURES = {
     "accuracy_vs_beam": "Accuracy against beam width",
     "reliability": "Reliability diagram (greedy)",
     "coverage": "Accuracy against coverage (answer only the most confident)",
-    "misreads": "Misread samples (truth → prediction)",
+    "misreads": "Misread samples (truth -> prediction)",
 }
 
 

@@ -12,6 +12,7 @@ alignments its beam kept, which is exact when nothing was pruned and a lower bou
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ import numpy as np
 from generator.errors import UserError
 
 NEG_INF = float("-inf")
+# Labels below this log-probability in a frame are not tried by beam search (p < 3.4e-4):
+# on the reference model's logits it halves the cost at identical accuracy (perf_decode).
+DEFAULT_TOKEN_MIN_LOGP = -8.0
 
 
 class DecoderError(UserError):
@@ -172,7 +176,7 @@ def prefix_beam_search(
     *,
     constraints: Constraints | None = None,
     n_best: int = 1,
-    token_min_logp: float = -10.0,
+    token_min_logp: float = DEFAULT_TOKEN_MIN_LOGP,
 ) -> list[Decoded]:
     """CTC prefix beam search over one sample's (T, C) log-probabilities.
 
@@ -238,8 +242,8 @@ def prefix_beam_search(
                 else:
                     other[1] = _lse(other[1], score)
         if len(nxt) > beam_width:
-            ranked = sorted(nxt.items(), key=lambda kv: _lse(kv[1][0], kv[1][1]), reverse=True)
-            nxt = dict(ranked[:beam_width])
+            scored = [(_lse(v[0], v[1]), prefix) for prefix, v in nxt.items()]
+            nxt = {prefix: nxt[prefix] for _, prefix in heapq.nlargest(beam_width, scored)}
         beams = nxt
     finals = [
         Decoded(prefix, _lse(pb, pnb))
@@ -256,7 +260,7 @@ def beam_decode(
     beam_width: int = 10,
     *,
     constraints: Constraints | None = None,
-    token_min_logp: float = -10.0,
+    token_min_logp: float = DEFAULT_TOKEN_MIN_LOGP,
 ) -> list[Decoded]:
     """Top hypothesis per sample of a (B, T, C) batch (empty text, probability 0, when the
     constraints admit nothing the beam found)."""
