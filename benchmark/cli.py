@@ -8,15 +8,11 @@ from typing import Annotated
 
 import typer
 
-from generator.cliutil import command_line, fail, run_app
+from generator.cliutil import command_line, fail, make_app, run_app
 
 PROG = "bench"
-app = typer.Typer(
-    name=PROG,
-    help="Benchmark a captcha recognizer per difficulty level and compare CTC decoders.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+app = make_app(
+    PROG, "Benchmark a captcha recognizer per difficulty level and compare CTC decoders."
 )
 
 Cache = Annotated[Path, typer.Option(help="Where evaluation sets are cached.")]
@@ -145,6 +141,7 @@ def matrix(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
         "results/matrix"
     ),
+    runs: Annotated[Path, typer.Option(help="Where the trained models go.")] = Path("runs/matrix"),
     cache: Cache = Path("data/evalsets"),
 ) -> None:
     """Train one model per level, test each on every level (greedy): a transfer matrix."""
@@ -161,7 +158,7 @@ def matrix(
     names = [s.name for s in specs]
     grid: dict[str, dict[str, float]] = {}
     for spec in specs:
-        run_dir = out / "models" / spec.name
+        run_dir = runs / spec.name
         if not (run_dir / "model.safetensors").exists() or not (run_dir / "done").exists():
             typer.echo(f"training on {spec.name} ({train_steps} steps) …")
             train(

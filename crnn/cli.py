@@ -8,16 +8,12 @@ from typing import Annotated
 
 import typer
 
-from generator.cliutil import command_line, fail, run_app
+from generator.cliutil import command_line, fail, make_app, run_app
 
 PROG = "crnn"
 DEFAULT_STYLES = "easy,medium,hard"
-app = typer.Typer(
-    name=PROG,
-    help="CRNN + CTC captcha recognizer: train on captchagen streams or datasets, predict, export.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+app = make_app(
+    PROG, "CRNN + CTC captcha recognizer: train on captchagen streams or datasets, predict, export."
 )
 
 ModelPath = Annotated[

@@ -49,10 +49,29 @@ Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[str]]
 class _BatchStream(IterableDataset):
     """Yields batches ``start_batch, start_batch + consumers, …`` for this consumer."""
 
-    def __init__(self, start_batch: int, stop_batch: int | None) -> None:
+    def __init__(
+        self,
+        seed: int,
+        batch_size: int,
+        charset: Charset,
+        height: int,
+        width: int,
+        start_batch: int,
+        stop_batch: int | None,
+    ) -> None:
         super().__init__()
+        self.seed = seed
+        self.batch_size = batch_size
+        self.charset = charset
+        self.height = height
+        self.width = width
         self.start_batch = start_batch
         self.stop_batch = stop_batch
+
+    def _collate(self, images: list[Image.Image], texts: list[str]) -> Batch:
+        arrays = np.stack([preprocess(im, self.height, self.width) for im in images])
+        targets, lengths = encode_targets(texts, self.charset)
+        return torch.from_numpy(arrays), targets, lengths, texts
 
     def batch(self, j: int) -> Batch:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -82,14 +101,9 @@ class GeneratorBatches(_BatchStream):
         stop_batch: int | None = None,
         warmup_batches: int = 0,
     ) -> None:
-        super().__init__(start_batch, stop_batch)
+        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch)
         self.specs = list(specs)
         self.warmup_batches = warmup_batches
-        self.seed = seed
-        self.batch_size = batch_size
-        self.charset = charset
-        self.height = height
-        self.width = width
         for spec in self.specs:
             missing = set(spec.charset.chars) - set(charset.chars)
             if missing:
@@ -105,10 +119,7 @@ class GeneratorBatches(_BatchStream):
             render_sample(styles[i % len(styles)], self.seed, i)
             for i in range(first, first + self.batch_size)
         ]
-        images = np.stack([preprocess(s.image, self.height, self.width) for s in samples])
-        texts = [s.text for s in samples]
-        targets, lengths = encode_targets(texts, self.charset)
-        return torch.from_numpy(images), targets, lengths, texts
+        return self._collate([s.image for s in samples], [s.text for s in samples])
 
 
 class DiskBatches(_BatchStream):
@@ -127,7 +138,7 @@ class DiskBatches(_BatchStream):
         start_batch: int = 0,
         stop_batch: int | None = None,
     ) -> None:
-        super().__init__(start_batch, stop_batch)
+        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch)
         ds = open_dataset(root)
         self.root = ds.root
         records = ds.records()
@@ -150,11 +161,6 @@ class DiskBatches(_BatchStream):
                     f"{packed} does not match metadata.csv; run `captchagen pack` again"
                 )
         self._packed: np.ndarray | None = None
-        self.seed = seed
-        self.batch_size = batch_size
-        self.charset = charset
-        self.height = height
-        self.width = width
         self.per_epoch = len(records) // batch_size
 
     def _image(self, k: int) -> Image.Image:
@@ -171,10 +177,7 @@ class DiskBatches(_BatchStream):
             len(self.texts)
         )
         picked = order[pos * self.batch_size : (pos + 1) * self.batch_size].tolist()
-        images = np.stack([preprocess(self._image(k), self.height, self.width) for k in picked])
-        texts = [self.texts[k] for k in picked]
-        targets, lengths = encode_targets(texts, self.charset)
-        return torch.from_numpy(images), targets, lengths, texts
+        return self._collate([self._image(k) for k in picked], [self.texts[k] for k in picked])
 
 
 def loader(stream: _BatchStream, workers: int) -> DataLoader:

@@ -236,7 +236,9 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     if rank == 0 and config.progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=config.steps, initial=start_step, unit="step", smoothing=0.05)
+        bar = tqdm(
+            total=config.steps, initial=start_step, unit="step", smoothing=0.05, disable=None
+        )
     t0 = time.perf_counter()
     seen = 0
     last_val = None

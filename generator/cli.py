@@ -12,14 +12,10 @@ from typing import Annotated
 
 import typer
 
-from .cliutil import fail, run_app
+from .cliutil import fail, make_app, run_app
 
-app = typer.Typer(
-    name="captchagen",
-    help="Seeded, reproducible synthetic captchas: datasets, streams, previews.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+app = make_app(
+    "captchagen", "Seeded, reproducible synthetic captchas: datasets, streams, previews."
 )
 
 PROG = "captchagen"

@@ -22,6 +22,17 @@ def fail(prog: str, message: str, code: int = EXIT_USER_ERROR) -> None:
 _invoked: list[str] = []
 
 
+def make_app(name: str, help_text: str) -> typer.Typer:
+    """A Typer app configured the same way for every captchabench command."""
+    return typer.Typer(
+        name=name,
+        help=help_text,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+
 def command_line() -> str:
     """The command being run, as a shell would type it (for reports and run configs)."""
     return shlex.join(_invoked)

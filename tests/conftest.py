@@ -8,3 +8,14 @@ def small_chunks(monkeypatch):
     """Chunks of 40 so resume/shard tests cover many chunks with few images (fork inherits it)."""
     monkeypatch.setattr(dataset, "CHUNK_SIZE", 40)
     return 40
+
+
+def invoke(main, argv, capsys) -> tuple[int, str, str]:
+    """Run a CLI entry point in-process: (exit code, stdout, stderr)."""
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as done:
+        code = done.code
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -3,6 +3,7 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import invoke
 
 from benchmark.metrics import (
     MISSING,
@@ -97,13 +98,7 @@ def tiny_model(tmp_path_factory):
 def bench(argv, capsys):
     from benchmark.cli import main
 
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as done:
-        code = done.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    return invoke(main, argv, capsys)
 
 
 def test_end_to_end_bench_run_writes_every_report_file(tiny_model, tmp_path, capsys):

@@ -3,18 +3,13 @@ import subprocess
 import sys
 
 import pytest
+from conftest import invoke
 
 from generator.cli import main
 
 
 def run(argv, capsys):
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as done:
-        code = done.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    return invoke(main, argv, capsys)
 
 
 def ok(argv, capsys):
