@@ -29,7 +29,7 @@ def run(
         ),
     ] = "all",
     model: Annotated[
-        Path | None, typer.Option("--model", "-m", help="Run directory [default: reference model].")
+        Path | None, typer.Option("--model", "-m", help="Run directory (default: reference model).")
     ] = None,
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 1000,
     decoders: Annotated[
@@ -95,7 +95,7 @@ def compare(
     run_a: Annotated[Path, typer.Argument(help="Baseline report directory.")],
     run_b: Annotated[Path, typer.Argument(help="Report directory to compare with it.")],
     out: Annotated[
-        Path | None, typer.Option(help="Markdown file [default: RUN_B/compare.md].")
+        Path | None, typer.Option(help="Markdown file (default: RUN_B/compare.md).")
     ] = None,
 ) -> None:
     """Print and write the differences between two `bench run` reports."""

@@ -90,6 +90,7 @@ def main() -> None:
         "forward_ms_per_image": forward * 1e3,
         "decoders": [],
     }
+    print(f"$ {report['command']}  # {report['machine']}")
     print(f"model forward (batched): {forward * 1e3:.3f} ms/image ({1 / forward:.0f} images/s)")
     print(f"{'decoder':26} {'ms/image':>9} {'x greedy':>9} {'eval slowdown':>14} {'seq acc':>8}")
     for name, t, acc in rows:

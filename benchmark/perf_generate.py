@@ -135,6 +135,7 @@ def main() -> None:
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(),
     }
+    print(f"$ {report['command']}  # {report['machine']}")
     report["in_memory"] = mem = in_memory(args.n)
     print(
         f"in memory, medium, 1 process: ours {mem['ours_per_s']:.0f}/s, captcha package "

@@ -92,6 +92,7 @@ def main() -> None:
         "batch": args.batch,
         "results": [],
     }
+    print(f"$ {report['command']}  # {report['machine']}")
     print(f"{'arch':6} {'device':6} {'params':>10} {'train img/s':>12} {'infer img/s':>12}")
     for device in devices:
         for arch in args.archs.split(","):

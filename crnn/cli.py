@@ -19,7 +19,7 @@ app = make_app(
 ModelPath = Annotated[
     Path | None,
     typer.Option(
-        "--model", "-m", help="Run directory or .safetensors file [default: the reference model]."
+        "--model", "-m", help="Run directory or .safetensors file (default: the reference model)."
     ),
 ]
 
@@ -53,12 +53,12 @@ def train(
         typer.Option(
             "--difficulty",
             "-d",
-            help="Comma-separated presets or spec files mixed in the stream [default: "
-            "easy,medium,hard; with --data: the dataset's own style, for validation].",
+            help="Comma-separated presets or spec files mixed in the stream (default: "
+            "easy,medium,hard; with --data: the dataset's own style, for validation).",
         ),
     ] = None,
     weights: Annotated[
-        str | None, typer.Option(help="Integer share of each style, e.g. 1,2,2 [default: equal].")
+        str | None, typer.Option(help="Integer share of each style, e.g. 1,2,2 (default: equal).")
     ] = None,
     steps: Annotated[
         int, typer.Option(help="Optimizer steps (4000 is ~10 min on 2 cores).")
@@ -75,7 +75,7 @@ def train(
     val_size: Annotated[int, typer.Option(help="Held-out samples per style.")] = 300,
     workers: Annotated[int, typer.Option(help="DataLoader worker processes.")] = 1,
     threads: Annotated[
-        int | None, typer.Option(help="torch CPU threads [default: torch's].")
+        int | None, typer.Option(help="torch CPU threads (default: torch's).")
     ] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("runs/crnn"),

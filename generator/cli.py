@@ -59,11 +59,11 @@ def make(
     difficulty: Difficulty = None,
     config: Config = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output directory [default: data/NAME].")
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: data/NAME).")
     ] = None,
     seed: Seed = 0,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Worker processes [default: all cores].")
+        int, typer.Option("--workers", "-w", help="Worker processes (default: all cores).")
     ] = 0,
     shard: Annotated[
         str | None,

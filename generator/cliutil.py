@@ -41,9 +41,10 @@ def command_line() -> str:
 def run_app(app: typer.Typer, prog: str, argv: list[str] | None = None) -> None:
     _invoked[:] = [prog, *(sys.argv[1:] if argv is None else argv)]
     try:
-        app(args=argv, prog_name=prog, standalone_mode=False)
+        # Without standalone mode typer *returns* an Exit's code (its Ctrl-C becomes 130).
+        code = app(args=argv, prog_name=prog, standalone_mode=False)
     except typer.Exit as done:
-        raise SystemExit(done.exit_code) from None
+        code = done.exit_code
     except typer.TyperException as err:  # usage errors: unknown option, bad value type, …
         fail(prog, f"{err.format_message()} (see {prog} --help)", err.exit_code or 2)
     except typer.Abort:
@@ -55,3 +56,7 @@ def run_app(app: typer.Typer, prog: str, argv: list[str] | None = None) -> None:
     except OSError as err:
         where = f" {err.filename}" if err.filename else ""
         fail(prog, f"{err.strerror or err}{where}", 1)
+    if code == EXIT_INTERRUPTED:
+        fail(prog, "interrupted; re-run the same command to resume", EXIT_INTERRUPTED)
+    if isinstance(code, int) and code:
+        raise SystemExit(code)

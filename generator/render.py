@@ -132,13 +132,13 @@ def _background(spec: CaptchaSpec, rng: np.random.Generator, channels: int):
     has_grid = bool(spec.noise.grid) and rng.random() < spec.noise.grid
     if not c.gradient and not has_grid:
         return Image.new(mode, (w, h), base if channels == 3 else base[0]), lum
-    canvas = np.empty((h, w, channels), np.float32)
-    canvas[:] = base
+    base_arr = np.asarray(base, np.float32)
     if c.gradient:
         amount = rng.uniform(-c.gradient, c.gradient)
-        angle = rng.uniform(0, 2 * math.pi)
-        ramp = _ramp(h, w, math.cos(angle), math.sin(angle))
-        canvas += (amount * ramp)[..., None]
+        direction = int(rng.integers(_RAMP_DIRECTIONS))
+        canvas = (amount * _ramp(h, w, direction))[..., None] + base_arr
+    else:
+        canvas = np.broadcast_to(base_arr, (h, w, channels)).copy()
     if has_grid:
         step = int(rng.integers(6, 15))
         shade = _tinted(rng, lum - rng.uniform(35, 80), c.saturation, channels)
@@ -149,8 +149,14 @@ def _background(spec: CaptchaSpec, rng: np.random.Generator, channels: int):
     return Image.fromarray(arr[..., 0] if channels == 1 else arr, mode), lum
 
 
-def _ramp(h: int, w: int, cos: float, sin: float) -> np.ndarray:
-    """A linear ramp from -0.5 to 0.5 across the canvas in direction (cos, sin)."""
+_RAMP_DIRECTIONS = 64
+
+
+@functools.lru_cache(maxsize=4 * _RAMP_DIRECTIONS)
+def _ramp(h: int, w: int, direction: int) -> np.ndarray:
+    """A linear ramp from -0.5 to 0.5 across the canvas, towards one of 64 directions."""
+    angle = 2 * math.pi * direction / _RAMP_DIRECTIONS
+    cos, sin = math.cos(angle), math.sin(angle)
     ramp = (
         np.arange(w, dtype=np.float32)[None, :] * cos
         + np.arange(h, dtype=np.float32)[:, None] * sin
@@ -221,6 +227,26 @@ _BEZIER_BASIS = np.hstack(
 
 def _bezier(points: np.ndarray) -> list[tuple[float, float]]:
     return [tuple(p) for p in (_BEZIER_BASIS @ points).tolist()]
+
+
+@functools.lru_cache(maxsize=32)
+def _offsets(radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer (dy, dx) offsets of the square [-radius, radius]^2 and their squared distance."""
+    span = np.arange(-radius, radius + 1)
+    dy, dx = (g.ravel() for g in np.meshgrid(span, span, indexing="ij"))
+    return dy, dx, dy * dy + dx * dx
+
+
+def _stamp_dots(arr: np.ndarray, centres: np.ndarray, sizes: np.ndarray, colours: np.ndarray):
+    """Paint filled discs of the given diameters into ``arr`` (H, W, C) in place, all at once."""
+    h, w = arr.shape[:2]
+    dy, dx, dist2 = _offsets(int(sizes.max()) // 2 + 1)
+    cy = np.rint(centres[:, 1]).astype(np.intp)[:, None]
+    cx = np.rint(centres[:, 0]).astype(np.intp)[:, None]
+    ys, xs = cy + dy, cx + dx
+    keep = (dist2 <= (sizes[:, None] / 2) ** 2 + 0.25) & (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
+    rows = np.nonzero(keep)[0]
+    arr[ys[keep], xs[keep]] = colours[rows]
 
 
 def render_native(
@@ -312,25 +338,23 @@ def render_native(
         )
         width = int(rng.integers(noise.line_width[0], noise.line_width[1] + 1))
         draw.line(_bezier(ctrl), fill=stroke_fill(), width=width, joint="curve")
+    # Dots, warp and speckle work on one numpy copy of the image.
     n_dots = int(rng.integers(noise.dots[0], noise.dots[1] + 1))
-    if n_dots:
-        centres = rng.uniform((0, 0), (w, h), size=(n_dots, 2)).tolist()
-        radii = (rng.integers(noise.dot_size[0], noise.dot_size[1] + 1, size=n_dots) / 2).tolist()
-        which = rng.integers(len(ink_colours), size=n_dots).tolist()
-        fills = [col if channels == 3 else col[0] for col in ink_colours]
-        for (cx, cy), r, k in zip(centres, radii, which, strict=True):
-            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fills[k])
-
-    if warp is not None:
-        image = _apply_warp(image, warp)
-        if layer is not None:
-            layer = _apply_warp(layer, warp)
-    if noise.speckle:
-        arr = np.array(image)
-        hit = rng.random((h, w)) < noise.speckle
-        grey = rng.integers(0, 256, size=int(hit.sum()), dtype=np.uint8)
-        arr[hit] = grey if channels == 1 else grey[:, None]
-        image = Image.fromarray(arr)
+    if n_dots or warp is not None or noise.speckle:
+        arr = np.array(image).reshape(h, w, channels)
+        if n_dots:
+            centres = rng.uniform((0, 0), (w, h), size=(n_dots, 2))
+            sizes = rng.integers(noise.dot_size[0], noise.dot_size[1] + 1, size=n_dots)
+            which = rng.integers(len(ink_colours), size=n_dots)
+            _stamp_dots(arr, centres, sizes, np.array(ink_colours, np.uint8)[which])
+        if warp is not None:
+            arr = np.take(arr.reshape(h * w, channels), warp, axis=0)
+            if layer is not None:
+                layer = _apply_warp(layer, warp)
+        if noise.speckle:
+            hit = rng.random((h, w)) < noise.speckle
+            arr[hit] = rng.integers(0, 256, size=(int(hit.sum()), 1), dtype=np.uint8)
+        image = Image.fromarray(arr[..., 0] if channels == 1 else arr)
     if blur_tenths:
         kernel = _blur_kernel(blur_tenths)
         image = image.filter(kernel)

@@ -97,3 +97,28 @@ def test_help_is_complete_and_does_not_import_torch():
     assert result.returncode == 0, result.stderr
     for option in ("--n", "--difficulty", "--config", "--out", "--seed", "--workers", "--shard"):
         assert option in result.stdout
+
+
+def test_ctrl_c_is_one_line_and_a_nonzero_exit(tmp_path):
+    import signal
+    import time
+
+    cmd = [sys.executable, "-m", "generator.cli", "make", "--n", "20000", "-d", "hard",
+           "--out", str(tmp_path / "d"), "-q", "--workers", "1"]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    journals = tmp_path / "d" / ".captchagen" / "chunks"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (journals.exists() and any(journals.iterdir())):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == [
+        "captchagen: error: interrupted; re-run the same command to resume"
+    ]
