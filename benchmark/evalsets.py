@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from generator import RENDER_VERSION
 from generator.dataset import RunConfig, make_dataset, open_dataset, pack_dataset
 from generator.errors import UserError
 from generator.seeds import BENCHMARK_SEED
@@ -61,7 +62,8 @@ def get_eval_set(
 ) -> EvalSet:
     if n <= 0:
         raise EvalSetError(f"--n must be a positive number of samples, got {n}")
-    root = Path(cache) / f"{spec.name}-{spec.digest()}-n{n}"
+    # Keyed on the renderer version too: a renderer change must not reuse stale images.
+    root = Path(cache) / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-n{n}"
     if not (root / "packed" / "labels.json").exists():
         make_dataset(RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n), root, workers=workers)
         pack_dataset(root)

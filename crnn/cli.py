@@ -67,8 +67,12 @@ def train(
     batch_size: Annotated[int, typer.Option("--batch-size", "-b", help="Images per step.")] = 64,
     lr: Annotated[float, typer.Option(help="Peak learning rate (OneCycle).")] = 3e-3,
     curriculum: Annotated[
-        float, typer.Option(help="Share of steps trained on the first style alone.", min=0, max=1)
+        float, typer.Option(help="Share of steps trained on the warm-up style alone.", min=0, max=1)
     ] = 0.15,
+    warmup_style: Annotated[
+        str | None,
+        typer.Option(help="Preset or spec file for the curriculum (default: the first style)."),
+    ] = None,
     width: Annotated[int, typer.Option(help="Model input width (height is 32); T = width/4.")] = 96,
     seed: Annotated[int, typer.Option(help="Training seed (must be < 2**48).")] = 0,
     val_every: Annotated[int, typer.Option(help="Validate and checkpoint every N steps.")] = 250,
@@ -104,6 +108,7 @@ def train(
         batch_size=batch_size,
         lr=lr,
         curriculum=curriculum,
+        warmup_style=warmup_style,
         seed=seed,
         width=width,
         val_every=val_every,

@@ -85,8 +85,9 @@ class _BatchStream(IterableDataset):
 class GeneratorBatches(_BatchStream):
     """Batch ``j`` holds stream samples ``j*B … j*B+B-1``; sample ``i`` uses
     ``specs[i % len(specs)]``, an even mixture of the given styles. Batches before
-    ``warmup_batches`` use ``specs[0]`` only: a curriculum that gets CTC past its initial plateau
-    on the easiest style first (measured: 4x fewer steps to leave it than on the mixture)."""
+    ``warmup_batches`` use ``warmup_spec`` (default ``specs[0]``) only: a curriculum that gets CTC
+    past its initial plateau on the easiest style first (measured: 4x fewer steps to leave it
+    than on the mixture)."""
 
     def __init__(
         self,
@@ -100,10 +101,12 @@ class GeneratorBatches(_BatchStream):
         start_batch: int = 0,
         stop_batch: int | None = None,
         warmup_batches: int = 0,
+        warmup_spec: CaptchaSpec | None = None,
     ) -> None:
         super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch)
         self.specs = list(specs)
         self.warmup_batches = warmup_batches
+        self.warmup_specs = [warmup_spec] if warmup_spec is not None else self.specs[:1]
         for spec in self.specs:
             missing = set(spec.charset.chars) - set(charset.chars)
             if missing:
@@ -114,7 +117,7 @@ class GeneratorBatches(_BatchStream):
 
     def batch(self, j: int) -> Batch:
         first = j * self.batch_size
-        styles = self.specs[:1] if j < self.warmup_batches else self.specs
+        styles = self.warmup_specs if j < self.warmup_batches else self.specs
         samples = [
             render_sample(styles[i % len(styles)], self.seed, i)
             for i in range(first, first + self.batch_size)

@@ -57,7 +57,8 @@ class TrainConfig:
     steps: int = 4000
     batch_size: int = 64
     lr: float = 3e-3
-    curriculum: float = 0.15  # share of steps trained on the first style alone
+    curriculum: float = 0.15  # share of steps trained on the warm-up style alone
+    warmup_style: str | None = None  # default: the first of `styles`
     weight_decay: float = 1e-4
     clip_grad: float = 5.0
     seed: int = 0
@@ -206,8 +207,14 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
         stream = DiskBatches(config.data, config.seed, start_batch=start_batch, **batches_kw)
     else:
         warmup = round(config.curriculum * config.steps) * world
+        warmup_spec = _style(config.warmup_style) if config.warmup_style else None
         stream = GeneratorBatches(
-            specs, config.seed, start_batch=start_batch, warmup_batches=warmup, **batches_kw
+            specs,
+            config.seed,
+            start_batch=start_batch,
+            warmup_batches=warmup,
+            warmup_spec=warmup_spec,
+            **batches_kw,
         )
     val = (
         render_eval_set(specs, VALIDATION_SEED, config.val_size, 32, config.width)

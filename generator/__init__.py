@@ -5,13 +5,13 @@
 >>> sample.text, sample.image.size
 """
 
-__version__ = "0.1.0"
-
 from .charset import Charset, CharsetError
 from .sample import Sample, render_sample
 from .spec import CaptchaSpec, SpecError, load_spec, preset, preset_names, save_spec
+from .version import RENDER_VERSION, __version__
 
 __all__ = [
+    "RENDER_VERSION",
     "CaptchaSpec",
     "Charset",
     "CharsetError",

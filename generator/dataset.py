@@ -26,11 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
 from .errors import UserError
 from .io import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from .sample import MAX_SEED, render_sample
 from .spec import CaptchaSpec, spec_from_dict
+from .version import RENDER_VERSION, __version__
 
 FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}
 CHUNK_SIZE = 500
@@ -238,6 +238,7 @@ def _finalise(config: RunConfig, out: Path) -> None:
     manifest = {
         "format_version": 1,
         "generator": f"captchabench {__version__}",
+        "render_version": RENDER_VERSION,
         **config.identity(),
         "charset": spec.charset.chars,
         "image": {"width": spec.width, "height": spec.height, "mode": _mode(spec)},
