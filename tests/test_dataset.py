@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from generator import RENDER_VERSION
 from generator.dataset import (
     DatasetError,
     RunConfig,
@@ -55,6 +56,7 @@ def test_layout_labels_and_manifest(tmp_path, small_chunks):
     manifest = json.loads((tmp_path / "d" / "dataset.json").read_text())
     assert manifest["n"] == 90 and manifest["seed"] == 5
     assert manifest["spec_digest"] == cfg.spec.digest()
+    assert manifest["render_version"] == RENDER_VERSION
     assert open_dataset(tmp_path / "d").spec == cfg.spec
 
 
