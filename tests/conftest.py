@@ -3,6 +3,14 @@ import pytest
 from generator import dataset
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread_per_worker():
+    """The suite runs as 2 xdist workers on 2 cores: more torch threads only oversubscribe."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of 40 so resume/shard tests cover many chunks with few images (fork inherits it)."""
