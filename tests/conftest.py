@@ -1,5 +1,6 @@
 import pytest
 
+from crnn.train import TrainConfig
 from generator import dataset
 
 
@@ -27,3 +28,20 @@ def invoke(main, argv, capsys) -> tuple[int, str, str]:
         code = done.code
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def tiny(**kw) -> TrainConfig:
+    """A training config that runs in a second or two: tiny model, a few small steps."""
+    defaults = dict(
+        arch="tiny",
+        styles=("easy",),
+        steps=4,
+        batch_size=8,
+        val_every=2,
+        val_size=8,
+        workers=0,
+        progress=False,
+        threads=1,
+        log_every=1,
+    )
+    return TrainConfig(**{**defaults, **kw})

@@ -3,7 +3,7 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import invoke
+from conftest import invoke, tiny
 
 from benchmark.metrics import (
     MISSING,
@@ -78,20 +78,7 @@ def test_reserved_seed_ranges_are_refused_for_training(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     out = tmp_path_factory.mktemp("model")
-    train(
-        TrainConfig(
-            out=out,
-            arch="tiny",
-            styles=("easy",),
-            steps=3,
-            batch_size=8,
-            val_every=3,
-            val_size=8,
-            workers=0,
-            progress=False,
-            threads=1,
-        )
-    )
+    train(tiny(out=out, steps=3, val_every=3))
     return out
 
 

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from conftest import tiny
 from PIL import Image
 
 from crnn.checkpoint import CheckpointError, load_model, save_model
@@ -14,7 +15,7 @@ from crnn.data import DataError, GeneratorBatches, preprocess
 from crnn.decode import greedy_decode
 from crnn.model import CRNN, ModelConfig, ModelConfigError, parameter_count
 from crnn.recognizer import ImageInputError, Recognizer
-from crnn.train import TrainConfig, TrainError, train
+from crnn.train import TrainError, train
 from generator.charset import Charset
 from generator.dataset import RunConfig, make_dataset
 from generator.sample import render_sample
@@ -22,22 +23,6 @@ from generator.seeds import SeedRangeError
 from generator.spec import preset
 
 CHARS = preset("easy").charset.chars
-
-
-def tiny(**kw) -> TrainConfig:
-    defaults = dict(
-        arch="tiny",
-        styles=("easy",),
-        steps=4,
-        batch_size=8,
-        val_every=2,
-        val_size=8,
-        workers=0,
-        progress=False,
-        threads=1,
-        log_every=1,
-    )
-    return TrainConfig(**{**defaults, **kw})
 
 
 def test_presets_shapes_and_sizes():
