@@ -81,8 +81,6 @@ class BenchResult:
     model: dict
     parameters: int
     levels: list[LevelResult]
-    forward_ms_batch1: float
-    forward_images_per_s: float
 
 
 def _tensor(images: np.ndarray, height: int, width: int) -> torch.Tensor:
@@ -121,7 +119,6 @@ def evaluate(
 ) -> BenchResult:
     chars = rec.chars
     levels: list[LevelResult] = []
-    fwd_ms, fwd_rate = [], []
     for spec in specs:
         missing = set(spec.charset.chars) - set(chars)
         if missing:
@@ -132,8 +129,6 @@ def evaluate(
         evalset = get_eval_set(spec, n, cache)
         x = _tensor(evalset.images, rec.config.height, rec.config.width)
         ms1, rate, log_probs = _forward_speed(rec, x)
-        fwd_ms.append(ms1)
-        fwd_rate.append(rate)
         level = LevelResult(
             spec.name,
             spec.digest(),
@@ -179,13 +174,7 @@ def evaluate(
         levels.append(level)
         if progress:
             progress(spec.name)
-    return BenchResult(
-        rec.document,
-        parameter_count(rec.model),
-        levels,
-        float(np.mean(fwd_ms)),
-        float(np.mean(fwd_rate)),
-    )
+    return BenchResult(rec.document, parameter_count(rec.model), levels)
 
 
 def compare_decoders(level: LevelResult, alpha: float = 0.05) -> list[dict]:

@@ -132,6 +132,16 @@ class Trie:
             node = node.children.setdefault(ch, Trie())
         node.is_word = True
 
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        node = self
+        for ch in word:
+            node = node.children.get(ch)
+            if node is None:
+                return False
+        return node.is_word
+
 
 @dataclass(frozen=True)
 class Constraints:
@@ -156,7 +166,7 @@ class Constraints:
             return False
         if self.allowed is not None and any(c not in self.allowed for c in text):
             return False
-        return self.lexicon is None or text in set(self.lexicon)
+        return self._trie is None or text in self._trie
 
 
 def _lse(a: float, b: float) -> float:

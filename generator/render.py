@@ -195,11 +195,10 @@ def _warp_index(spec: CaptchaSpec, rng: np.random.Generator):
     return sy * w + sx, bound
 
 
-def _apply_warp(image: Image.Image, index: np.ndarray) -> Image.Image:
-    arr = np.asarray(image)
-    flat = arr.reshape(arr.shape[0] * arr.shape[1], -1)
-    out = np.take(flat, index, axis=0)
-    return Image.fromarray(out[..., 0] if arr.ndim == 2 else out, image.mode)
+def _apply_warp(arr: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Gather ``arr`` (H, W, C) through the flat source index of ``_warp_index``."""
+    h, w, channels = arr.shape
+    return np.take(arr.reshape(h * w, channels), index, axis=0)
 
 
 @functools.lru_cache(maxsize=64)
@@ -348,9 +347,9 @@ def render_native(
             which = rng.integers(len(ink_colours), size=n_dots)
             _stamp_dots(arr, centres, sizes, np.array(ink_colours, np.uint8)[which])
         if warp is not None:
-            arr = np.take(arr.reshape(h * w, channels), warp, axis=0)
+            arr = _apply_warp(arr, warp)
             if layer is not None:
-                layer = _apply_warp(layer, warp)
+                layer = Image.fromarray(_apply_warp(np.asarray(layer)[..., None], warp)[..., 0])
         if noise.speckle:
             hit = rng.random((h, w)) < noise.speckle
             arr[hit] = rng.integers(0, 256, size=(int(hit.sum()), 1), dtype=np.uint8)

@@ -12,7 +12,6 @@ import difflib
 import hashlib
 import json
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -239,8 +238,6 @@ def _coerce(key: str, hint: Any, value: Any) -> Any:
         if not isinstance(value, str):
             raise SpecError(f"{key} must be a string, got {value!r}")
         return value
-    if isinstance(hint, types.UnionType):  # pragma: no cover - no unions in the spec today
-        return value
     raise TypeError(f"unsupported spec type {hint!r} for {key}")
 
 
@@ -255,13 +252,7 @@ def _from_plain(cls: type, data: Any, prefix: str = "") -> Any:
         close = difflib.get_close_matches(key, names, n=1)
         hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
         raise SpecError(f"unknown key {prefix}{key}{hint}")
-    kwargs = {k: _coerce(f"{prefix}{k}", hints[k], v) for k, v in data.items()}
-    try:
-        return cls(**kwargs)
-    except SpecError:
-        raise
-    except (TypeError, ValueError) as err:  # pragma: no cover - defensive
-        raise SpecError(f"{prefix or 'spec'}: {err}") from None
+    return cls(**{k: _coerce(f"{prefix}{k}", hints[k], v) for k, v in data.items()})
 
 
 def spec_from_dict(data: dict[str, Any]) -> CaptchaSpec:
