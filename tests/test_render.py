@@ -90,3 +90,11 @@ def test_mixed_draws_many_styles():
     styles = {render_sample(preset("mixed"), 0, i).style for i in range(60)}
     assert "captcha" in styles
     assert len(styles) > 20
+
+
+def test_strong_blur_and_elastic_warp_still_keep_ink_off_the_edge():
+    """The margin follows the blur kernel's real reach and the elastic field's exact bound."""
+    spec = preset("hard").with_overrides(warp={"blur": (2.5, 3.0), "elastic": 6.0})
+    for i in range(200):
+        s = render_sample(spec, 9, i, with_text_layer=True)
+        assert not touches_edge(s.text_layer.coverage), i
