@@ -23,6 +23,7 @@ from generator.charset import Charset
 from generator.errors import UserError
 from generator.seeds import VALIDATION_SEED, check_training_seed
 from generator.spec import CaptchaSpec, load_spec, preset
+from generator.version import RENDER_VERSION
 
 from .checkpoint import load_training_state, save_model, save_training_state
 from .data import DataError, DiskBatches, GeneratorBatches, loader, render_eval_set
@@ -238,6 +239,8 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
         "source_size": list(source_size),
         "parameters": parameter_count(model),
         "code_version": f"captchabench {__version__}",
+        # the renderer that drew the training stream (a dataset on disk records its own)
+        "render_version": RENDER_VERSION,
         "data": str(config.data) if config.data else None,
         "styles": [s.name for s in specs],
         "style_digests": {s.name: s.digest() for s in specs},
