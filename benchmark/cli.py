@@ -152,6 +152,7 @@ def matrix(
     from crnn.recognizer import Recognizer
     from crnn.train import TrainConfig, train
     from generator.io import atomic_write_text
+    from generator.version import RENDER_VERSION
 
     specs = resolve_levels(levels)
     if train_steps < 1 or n < 1:
@@ -159,7 +160,9 @@ def matrix(
     names = [s.name for s in specs]
     grid: dict[str, dict[str, float]] = {}
     for spec in specs:
-        run_dir = runs / spec.name
+        # Keyed by everything that shapes the model, so a cached run is only ever reused for the
+        # same settings (and an interrupted one resumes).
+        run_dir = runs / f"{spec.name}-{arch}-s{train_steps}-{spec.digest()}-r{RENDER_VERSION}"
         if not (run_dir / "model.safetensors").exists() or not (run_dir / "done").exists():
             typer.echo(f"training on {spec.name} ({train_steps} steps) …")
             train(

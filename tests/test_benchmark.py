@@ -150,3 +150,22 @@ def test_bad_inputs_are_one_line(argv, message, capsys):
     code, _, err = bench(argv, capsys)
     assert code != 0
     assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_matrix_reuses_a_trained_model_only_for_the_same_settings(tmp_path, capsys):
+    common = ["matrix", "--levels", "easy", "--arch", "tiny", "--n", "4"]
+    common += ["--runs", str(tmp_path / "runs"), "--cache", str(tmp_path / "cache")]
+    code, out, err = bench([*common, "--train-steps", "1", "--out", str(tmp_path / "a")], capsys)
+    assert code == 0, err
+    assert "training on easy (1 steps)" in out
+    code, out, err = bench([*common, "--train-steps", "1", "--out", str(tmp_path / "b")], capsys)
+    assert code == 0, err
+    assert "training" not in out  # same settings: the finished run is reused
+    assert (tmp_path / "a" / "matrix.json").read_text() == (
+        tmp_path / "b" / "matrix.json"
+    ).read_text()
+    code, out, err = bench([*common, "--train-steps", "2", "--out", str(tmp_path / "c")], capsys)
+    assert code == 0, err
+    assert "training on easy (2 steps)" in out  # other settings: never the cached model
+    assert "2 steps of 64" in (tmp_path / "c" / "matrix.md").read_text()
+    assert len(list((tmp_path / "runs").iterdir())) == 2
