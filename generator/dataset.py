@@ -93,13 +93,13 @@ def parse_shard(text: str | None) -> tuple[int, int]:
 
 
 def encode_image(image, fmt: str) -> bytes:
+    if fmt == "png" and image.mode in ("L", "RGB"):  # every renderer's output
+        return encode_png(np.asarray(image))
     buf = io.BytesIO()
     if fmt == "jpg":
         image.save(buf, format="JPEG", quality=95)
     elif fmt == "webp":
         image.save(buf, format="WEBP", lossless=True)
-    elif image.mode in ("L", "RGB"):
-        return encode_png(np.asarray(image))
     else:
         image.save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
