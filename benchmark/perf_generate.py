@@ -175,6 +175,8 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
+    if args.e2e_also and not args.e2e_also.is_dir():
+        sys.exit(f"perf_generate: --e2e-also {args.e2e_also}: not a folder")
     report = {
         "command": "python -m benchmark.perf_generate " + " ".join(sys.argv[1:]),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
