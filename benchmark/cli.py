@@ -47,7 +47,7 @@ def run(
     cache: Cache = Path("data/evalsets"),
 ) -> None:
     """Evaluate a model on reserved-seed evaluation sets and write OUT/report.md, metrics.csv,
-    metrics.json and figures/."""
+    metrics.json, predictions.csv (every sample's reading) and figures/."""
     from benchmark.evalsets import resolve_levels
     from benchmark.harness import evaluate
     from benchmark.report import write_report
@@ -90,6 +90,35 @@ def _load_rows(path: Path) -> dict[tuple[str, str], dict]:
     return {(r["level"], r["decoder"]): r for r in rows}
 
 
+def _load_correctness(path: Path) -> dict[tuple[str, str], dict[int, bool]]:
+    """(level, decoder) -> {sample index: read right?} from predictions.csv; empty for reports
+    written before it existed."""
+    import pandas as pd
+
+    file = (path if path.is_dir() else path.parent) / "predictions.csv"
+    if not file.exists():
+        return {}
+    try:
+        df = pd.read_csv(file, usecols=["level", "decoder", "index", "correct"])
+    except (ValueError, pd.errors.ParserError) as err:
+        fail(PROG, f"{file} is not a bench predictions file: {err}")
+    return {
+        key: dict(zip(group["index"], group["correct"].astype(bool), strict=True))
+        for key, group in df.groupby(["level", "decoder"])
+    }
+
+
+def _paired_test(a: dict[int, bool] | None, b: dict[int, bool] | None) -> str:
+    """'only A right | only B right | McNemar p' over the samples both runs read, or dashes."""
+    from benchmark.stats import discordant_pairs, mcnemar_exact
+
+    shared = sorted(a.keys() & b.keys()) if a and b else []
+    if not shared:
+        return "— | — | —"
+    only_a, only_b = discordant_pairs([a[i] for i in shared], [b[i] for i in shared])
+    return f"{only_a} | {only_b} | {mcnemar_exact(only_a, only_b):.3g}"
+
+
 @app.command()
 def compare(
     run_a: Annotated[Path, typer.Argument(help="Baseline report directory.")],
@@ -98,27 +127,32 @@ def compare(
         Path | None, typer.Option(help="Markdown file (default: RUN_B/compare.md).")
     ] = None,
 ) -> None:
-    """Print and write the differences between two `bench run` reports."""
+    """Print and write the differences between two `bench run` reports. Where both read the
+    same evaluation set, also the samples only one of them read right and McNemar's exact test:
+    is the difference more than chance?"""
     from generator.io import atomic_write_text
 
     a, b = _load_rows(run_a), _load_rows(run_b)
     shared = [k for k in a if k in b]
     if not shared:
         fail(PROG, "the two reports share no (level, decoder) pair")
+    right_a, right_b = _load_correctness(run_a), _load_correctness(run_b)
     lines = [
         f"# {run_b} against {run_a}",
         "",
         "| level | decoder | seq. acc. A | seq. acc. B | Δ | char. acc. Δ | ms/img Δ "
-        "| same eval set |",
-        "|---|---|---|---|---|---|---|---|",
+        "| same eval set | only A right | only B right | McNemar exact p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in shared:
         ra, rb = a[key], b[key]
-        same = "yes" if ra["evalset_digest"] == rb["evalset_digest"] else "**no**"
+        same = ra["evalset_digest"] == rb["evalset_digest"]
+        paired = _paired_test(right_a.get(key), right_b.get(key)) if same else "— | — | —"
         lines.append(
             f"| {key[0]} | {key[1]} | {ra['seq_acc']:.3f} | {rb['seq_acc']:.3f} | "
             f"{rb['seq_acc'] - ra['seq_acc']:+.3f} | {rb['char_acc'] - ra['char_acc']:+.3f} | "
-            f"{rb['ms_per_image_batch1'] - ra['ms_per_image_batch1']:+.2f} | {same} |"
+            f"{rb['ms_per_image_batch1'] - ra['ms_per_image_batch1']:+.2f} | "
+            f"{'yes' if same else '**no**'} | {paired} |"
         )
     only = sorted(set(a) ^ set(b))
     if only:

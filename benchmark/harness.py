@@ -31,7 +31,7 @@ from .metrics import (
     coverage_curve,
     expected_calibration_error,
 )
-from .stats import mcnemar_exact, wilson_interval
+from .stats import discordant_pairs, mcnemar_exact, wilson_interval
 
 LATENCY_SAMPLES = 50
 
@@ -185,10 +185,10 @@ def compare_decoders(level: LevelResult, alpha: float = 0.05) -> list[dict]:
     for other in level.decoders:
         if other is base:
             continue
-        base_right = [p == t for p, t in zip(base.predictions, level.texts, strict=True)]
-        other_right = [p == t for p, t in zip(other.predictions, level.texts, strict=True)]
-        only_base = sum(a and not b for a, b in zip(base_right, other_right, strict=True))
-        only_other = sum(b and not a for a, b in zip(base_right, other_right, strict=True))
+        only_base, only_other = discordant_pairs(
+            [p == t for p, t in zip(base.predictions, level.texts, strict=True)],
+            [p == t for p, t in zip(other.predictions, level.texts, strict=True)],
+        )
         p = mcnemar_exact(only_base, only_other)
         out.append(
             {

@@ -1,4 +1,5 @@
-"""Benchmark reports: report.md (tables + figures), metrics.csv and metrics.json."""
+"""Benchmark reports: report.md (tables + figures), metrics.csv, metrics.json and
+predictions.csv (every sample's reading, so two runs can be compared sample by sample)."""
 
 from __future__ import annotations
 
@@ -100,12 +101,31 @@ def _markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+PREDICTION_COLUMNS = ["level", "index", "text", "decoder", "prediction", "confidence", "correct"]
+
+
+def predictions(result: BenchResult) -> pd.DataFrame:
+    """One row per (level, sample, decoder); ``index`` is the sample's index in its eval set
+    (whose digest metrics.json records), so ``render_sample(spec, BENCHMARK_SEED, index)``
+    re-renders it alone."""
+    rows = [
+        (lv.level, index, text, d.decoder, pred, round(conf, 6), pred == text)
+        for lv in result.levels
+        for d in lv.decoders
+        for index, text, pred, conf in zip(
+            lv.indices, lv.texts, d.predictions, d.confidences, strict=True
+        )
+    ]
+    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
+
+
 def write_report(result: BenchResult, out: Path, command: str, model_path: str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     figures = out / "figures"
     figures.mkdir(exist_ok=True)
     df = table(result)
     atomic_write_text(out / "metrics.csv", df.to_csv(index=False))
+    atomic_write_text(out / "predictions.csv", predictions(result).to_csv(index=False))
     provenance = {
         "command": command,
         "code_version": code_version(),

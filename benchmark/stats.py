@@ -19,9 +19,15 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
+def discordant_pairs(a_right, b_right) -> tuple[int, int]:
+    """(samples only A got right, samples only B got right) of two paired correctness lists."""
+    pairs = list(zip(a_right, b_right, strict=True))
+    return sum(a and not b for a, b in pairs), sum(b and not a for a, b in pairs)
+
+
 def mcnemar_exact(only_a: int, only_b: int) -> float:
-    """Two-sided exact McNemar p-value from the discordant pairs: samples only decoder A got
-    right, and samples only decoder B got right. 1.0 when there are none."""
+    """Two-sided exact McNemar p-value from the discordant pairs: samples only A (a decoder, a
+    model) got right, and samples only B got right. 1.0 when there are none."""
     n = only_a + only_b
     if n == 0:
         return 1.0

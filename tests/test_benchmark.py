@@ -133,6 +133,15 @@ def test_end_to_end_bench_run_writes_every_report_file(tiny_model, tmp_path, cap
     assert again["provenance"]["evalsets"] == document["provenance"]["evalsets"]
     code, text, _ = bench(["compare", str(out), str(tmp_path / "again")], capsys)
     assert code == 0 and "+0.000" in text and (tmp_path / "again" / "compare.md").exists()
+    assert "| yes | 0 | 0 | 1 |" in text  # same model, same samples: no discordant pair
+    # Every sample's reading, consistent with the summary table.
+    preds = pd.read_csv(out / "predictions.csv", dtype={"text": str, "prediction": str})
+    assert len(preds) == 2 * 2 * 24
+    summary = preds.groupby(["level", "decoder"], sort=False).correct.mean()
+    assert summary.tolist() == pytest.approx(df.seq_acc.tolist())
+    easy_greedy = preds[(preds.level == "easy") & (preds.decoder == "greedy")]
+    assert sorted(easy_greedy["index"]) == list(range(24))  # sample indices in the eval set
+    assert (preds.correct == (preds.text == preds.prediction.fillna(""))).all()
 
 
 @pytest.mark.parametrize(
@@ -169,3 +178,40 @@ def test_matrix_reuses_a_trained_model_only_for_the_same_settings(tmp_path, caps
     assert "training on easy (2 steps)" in out  # other settings: never the cached model
     assert "2 steps of 64" in (tmp_path / "c" / "matrix.md").read_text()
     assert len(list((tmp_path / "runs").iterdir())) == 2
+
+
+def _fake_report(folder, digest, correct):
+    """A minimal `bench run` directory: one level/decoder row and its per-sample readings."""
+    folder.mkdir()
+    row = {"level": "hard", "decoder": "greedy", "evalset_digest": digest}
+    row |= {"seq_acc": sum(correct) / len(correct), "char_acc": 0.5, "ms_per_image_batch1": 1.0}
+    (folder / "metrics.json").write_text(json.dumps({"rows": [row]}))
+    pd.DataFrame(
+        {
+            "level": "hard",
+            "index": range(len(correct)),
+            "text": "AB12",
+            "decoder": "greedy",
+            "prediction": ["AB12" if c else "AB1" for c in correct],
+            "confidence": 0.5,
+            "correct": correct,
+        }
+    ).to_csv(folder / "predictions.csv", index=False)
+
+
+def test_compare_runs_mcnemar_on_the_samples_both_reports_read(tmp_path, capsys):
+    # B reads 6 samples A misread and misreads none A read: p = 2 / 2**6 by hand.
+    a = [True] * 10 + [False] * 6 + [False] * 4
+    b = [True] * 10 + [True] * 6 + [False] * 4
+    _fake_report(tmp_path / "a", "set1", a)
+    _fake_report(tmp_path / "b", "set1", b)
+    code, text, err = bench(["compare", str(tmp_path / "a"), str(tmp_path / "b")], capsys)
+    assert code == 0, err
+    row = next(line for line in text.splitlines() if line.startswith("| hard | greedy"))
+    assert row.endswith("| yes | 0 | 6 | 0.0312 |"), row
+    assert mcnemar_exact(0, 6) == pytest.approx(0.03125)
+    # another eval set: accuracies can be shown side by side, but no paired test
+    _fake_report(tmp_path / "c", "set2", b)
+    code, text, _ = bench(["compare", str(tmp_path / "a"), str(tmp_path / "c")], capsys)
+    row = next(line for line in text.splitlines() if line.startswith("| hard | greedy"))
+    assert row.endswith("| **no** | — | — | — |"), row
