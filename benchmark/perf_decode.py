@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.io import atomic_write_text
+
 
 def _time(fn, repeats: int = 1) -> float:
     best = float("inf")
@@ -107,7 +109,7 @@ def main() -> None:
         )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

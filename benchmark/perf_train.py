@@ -19,6 +19,8 @@ from pathlib import Path
 
 import torch
 
+from generator.io import atomic_write_text
+
 
 def measure(arch: str, device: torch.device, batch: int, width: int = 96) -> dict:
     from crnn.model import CRNN, ModelConfig, parameter_count
@@ -104,7 +106,7 @@ def main() -> None:
             )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
