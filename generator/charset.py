@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import string
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,12 @@ class Charset:
         bad = [c for c in self.chars if c.isspace() or not c.isprintable()]
         if bad:
             raise CharsetError(f"charset has whitespace or unprintable characters: {bad!r}")
+        # A combining mark has no glyph of its own: fonts draw it on a dotted circle, and a
+        # label holding one is a different string from what a person would type.
+        marks = [c for c in self.chars if unicodedata.category(c).startswith("M")]
+        if marks:
+            names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in marks[:3])
+            raise CharsetError(f"charset has combining marks, which draw no glyph alone: {names}")
 
     @classmethod
     @functools.lru_cache(maxsize=256)

@@ -106,7 +106,10 @@ def make(
             "are written; the last shard to finish writes the manifest"
         )
         return
-    typer.echo(f"{out}: {n} images ({result.written} rendered now), spec {spec.digest()}")
+    now = f"{result.written} rendered now"
+    if result.repaired:
+        now += f", {result.repaired} damaged or missing re-rendered"
+    typer.echo(f"{out}: {n} images ({now}), spec {spec.digest()}")
     if pack:
         with _bar(n, quiet, "pack") as bar:
             folder = pack_dataset(out, progress=bar.update)

@@ -22,16 +22,25 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import UserError
-from .io import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
+from .io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    atomic_writer,
+    remove_stale_temporaries,
+    stale_temporaries,
+)
+from .jsonfile import JsonFileError, read_json
+from .lock import Lock, held
 from .png import encode_png
 from .sample import MAX_SEED, render_sample
+from .seeds import RESERVED_SEED_MIN
 from .spec import CaptchaSpec, spec_from_dict
 from .version import RENDER_VERSION, __version__
 
@@ -45,18 +54,30 @@ class DatasetError(UserError):
     """A dataset request that cannot be honoured; the message says why in one line."""
 
 
+# Work must start promptly and bookkeeping stay small (one journal per chunk): above this, render
+# several datasets (or shards of one run) instead.
+MAX_N = 1_000_000_000
+
+
 @dataclass(frozen=True)
 class RunConfig:
     spec: CaptchaSpec
     seed: int
     n: int
     format: str = "png"
+    # Reserved seeds (validation and benchmark sets) are only for evaluation sets, which the
+    # benchmark renders itself; `captchagen make` and every training path refuse them.
+    evaluation: bool = False
 
     def __post_init__(self) -> None:
-        if self.n <= 0:
-            raise DatasetError(f"--n must be a positive number of images, got {self.n}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise DatasetError(f"--seed must be between 0 and {MAX_SEED}, got {self.seed}")
+        if not 0 < self.n <= MAX_N:
+            raise DatasetError(
+                f"--n must be a positive number of images up to {MAX_N:,}, got {self.n}"
+            )
+        top = MAX_SEED if self.evaluation else RESERVED_SEED_MIN - 1
+        if not 0 <= self.seed <= top:
+            reserved = "" if self.evaluation else " (2**48 and up are reserved for evaluation)"
+            raise DatasetError(f"--seed must be between 0 and {top}, got {self.seed}{reserved}")
         if self.format not in FORMATS:
             raise DatasetError(f"--format {self.format!r} is not one of {', '.join(FORMATS)}")
 
@@ -73,6 +94,9 @@ class RunConfig:
     @property
     def n_chunks(self) -> int:
         return -(-self.n // CHUNK_SIZE)
+
+    def chunk_range(self, chunk: int) -> range:
+        return range(chunk * CHUNK_SIZE, min((chunk + 1) * CHUNK_SIZE, self.n))
 
     def file_name(self, index: int) -> str:
         digits = max(6, len(str(self.n - 1)))
@@ -113,18 +137,32 @@ def _state(out: Path) -> Path:
     return out / STATE_DIR
 
 
+def _chunks_dir(out: Path) -> Path:
+    return _state(out) / "chunks"
+
+
 def _chunk_journal(out: Path, chunk: int) -> Path:
-    return _state(out) / "chunks" / f"chunk-{chunk:06d}.csv"
+    return _chunks_dir(out) / f"chunk-{chunk:06d}.csv"
 
 
-def _render_chunk(job: tuple[RunConfig, str, int]) -> int:
-    """Worker: render, write and journal one chunk; returns how many images it wrote."""
-    config, out_str, chunk = job
-    out = Path(out_str)
-    start = chunk * CHUNK_SIZE
-    stop = min(start + CHUNK_SIZE, config.n)
+def _journaled(out: Path) -> set[int]:
+    """Chunks with a journal, from one directory listing (a stat per chunk would take hours at
+    a billion images)."""
+    try:
+        names = os.listdir(_chunks_dir(out))
+    except FileNotFoundError:
+        return set()
+    return {
+        int(name[6:-4])
+        for name in names
+        if name.startswith("chunk-") and name.endswith(".csv") and name[6:-4].isdigit()
+    }
+
+
+def _render_rows(config: RunConfig, out: Path, indices: range | list[int]) -> list[tuple]:
+    """Render, encode and atomically write these samples; their metadata rows."""
     rows = []
-    for index in range(start, stop):
+    for index in indices:
         sample = render_sample(config.spec, config.seed, index)
         data = encode_image(sample.image, config.format)
         name = config.file_name(index)
@@ -133,24 +171,54 @@ def _render_chunk(job: tuple[RunConfig, str, int]) -> int:
             (name, sample.text, index, config.seed, sample.style, len(sample.text),
              hashlib.sha256(data).hexdigest())
         )  # fmt: skip
+    return rows
+
+
+def _render_chunk(job: tuple[RunConfig, str, int]) -> int:
+    """Worker: render, write and journal one chunk; returns how many images it wrote."""
+    config, out_str, chunk = job
+    out = Path(out_str)
+    rows = _render_rows(config, out, config.chunk_range(chunk))
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
+    # The journal last: its presence means every image of the chunk is on disk.
     atomic_write_text(_chunk_journal(out, chunk), buf.getvalue())
-    return stop - start
+    return len(rows)
+
+
+# Set-up writes, in this order, so a kill between any two leaves a directory that the same
+# command accepts: (1) OUT/.captchagen/ and its lock files, which alone do not make OUT "taken";
+# (2) run.json, atomically, which claims OUT; (3) images/ and chunks/, which every later step
+# re-creates if missing.
+_LOCK_FILES = ("setup.lock", "writers.lock")
+
+
+def _is_unclaimed(out: Path) -> bool:
+    """OUT holds nothing but what a set-up killed before run.json leaves behind."""
+    for entry in out.iterdir():
+        if entry.name == STATE_DIR and entry.is_dir():
+            for inner in entry.iterdir():
+                leftover = inner.name in _LOCK_FILES or inner.name.startswith(".run.json.")
+                empty_dir = inner.is_dir() and not any(inner.iterdir())
+                if not (leftover or empty_dir or inner.name.startswith("shard-")):
+                    return False
+        elif not (entry.name == "images" and entry.is_dir() and not any(entry.iterdir())):
+            return False
+    return True
+
+
+_RUN_SHAPE = {"spec_digest": str, "seed": int, "n": int, "format": str}
 
 
 def _prepare(config: RunConfig, out: Path) -> None:
-    """Claim ``out`` for this run, or refuse if it holds something else."""
-    if out.exists() and not out.is_dir():
-        raise DatasetError(f"output path {out} is a file, not a directory")
+    """Claim ``out`` for this run, or refuse if it holds something else. Call with the set-up
+    lock held."""
     run_file = _state(out) / "run.json"
     if run_file.exists():
         try:
-            existing = json.loads(run_file.read_text())
-        except (json.JSONDecodeError, OSError) as err:
-            raise DatasetError(
-                f"{run_file} is unreadable ({err}); move it aside to start over"
-            ) from None
+            existing = read_json(run_file, _RUN_SHAPE)
+        except JsonFileError as err:
+            raise DatasetError(f"{err}; move {run_file} aside to start over") from None
         mine = config.identity()
         diffs = [k for k in ("spec_digest", "seed", "n", "format") if existing.get(k) != mine[k]]
         if diffs:
@@ -159,15 +227,11 @@ def _prepare(config: RunConfig, out: Path) -> None:
                 f"{out} already holds a different dataset ({detail}); choose another --out"
             )
     else:
-        if out.is_dir() and any(out.iterdir()):
+        if not _is_unclaimed(out):
             raise DatasetError(f"{out} is not empty and is not a captchagen dataset")
-        (out / "images").mkdir(parents=True, exist_ok=True)
-        (_state(out) / "chunks").mkdir(parents=True, exist_ok=True)
         atomic_write_text(run_file, json.dumps(config.identity(), indent=2) + "\n")
-    (out / "images").mkdir(parents=True, exist_ok=True)
-    (_state(out) / "chunks").mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out / "images")
-    remove_stale_temporaries(_state(out) / "chunks")
+    (out / "images").mkdir(exist_ok=True)
+    _chunks_dir(out).mkdir(exist_ok=True)
 
 
 @dataclass
@@ -177,6 +241,7 @@ class MakeResult:
     complete: bool  # all shards done and the manifest written
     chunks_done: int
     chunks_total: int
+    repaired: int = 0  # damaged or missing images of finished chunks, re-rendered by this call
 
 
 def make_dataset(
@@ -186,20 +251,66 @@ def make_dataset(
     workers: int = 1,
     shard: tuple[int, int] = (0, 1),
     progress: Callable[[int], None] | None = None,
+    wait: bool = False,
 ) -> MakeResult:
-    """Render ``config`` into ``out``; resumes whatever an earlier (killed) run left."""
+    """Render ``config`` into ``out``; resumes whatever an earlier (killed) run left, and
+    re-renders images of finished chunks that were deleted or damaged since.
+
+    Concurrent calls on one directory: a different dataset is refused; the same shard of the
+    same dataset is refused (or waited for, with ``wait``); different shards run side by side.
+    """
     out = Path(out)
-    _prepare(config, out)
+    if out.exists() and not out.is_dir():
+        raise DatasetError(f"output path {out} is a file, not a directory")
+    _state(out).mkdir(parents=True, exist_ok=True)
     k, n_shards = shard
-    done = {c for c in range(config.n_chunks) if _chunk_journal(out, c).exists()}
-    todo = [c for c in range(k, config.n_chunks, n_shards) if c not in done]
+    shard_lock = Lock(_state(out) / f"shard-{k}-of-{n_shards}.lock")
+    writers = Lock(_state(out) / "writers.lock")
+    try:
+        with held(_state(out) / "setup.lock"):
+            _prepare(config, out)
+            if not shard_lock.acquire(wait=False) and not wait:
+                what = "" if n_shards == 1 else f"shard {k}/{n_shards} of "
+                raise DatasetError(
+                    f"{what}{out} is being written by another captchagen process; wait for "
+                    "it to finish (or choose another --out)"
+                )
+        if wait:
+            shard_lock.acquire()  # no-op if already held
+        with held(_state(out) / "setup.lock"):
+            # Temporaries are only stale when no other writer is active: never delete another
+            # process's in-flight file.
+            if writers.acquire(wait=False):
+                remove_stale_temporaries(out / "images")
+                remove_stale_temporaries(_chunks_dir(out))
+            writers.acquire(shared=True)
+        done = _journaled(out)
+        mine = range(k, config.n_chunks, n_shards)
+        repaired = _repair(config, out, [c for c in mine if c in done], progress)
+        written = _render_missing(
+            config, out, (c for c in mine if c not in done), workers, progress
+        )
+        with held(_state(out) / "setup.lock"):
+            chunks_done = len(_journaled(out) & set(range(config.n_chunks)))
+            complete = chunks_done == config.n_chunks
+            if complete:
+                _finalise(config, out)
+    finally:
+        writers.release()
+        shard_lock.release()
+    return MakeResult(out, written, complete, chunks_done, config.n_chunks, repaired)
+
+
+def _render_missing(
+    config: RunConfig, out: Path, todo, workers: int, progress: Callable[[int], None] | None
+) -> int:
     written = 0
-    jobs = [(config, str(out), c) for c in todo]
-    if workers > 1 and len(jobs) > 1:
+    jobs = ((config, str(out), c) for c in todo)
+    if workers > 1 and config.n_chunks > 1:
         import multiprocessing as mp
 
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        with mp.get_context(method).Pool(min(workers, len(jobs))) as pool:
+        with mp.get_context(method).Pool(min(workers, config.n_chunks)) as pool:
             for count in pool.imap_unordered(_render_chunk, jobs):
                 written += count
                 if progress:
@@ -210,34 +321,67 @@ def make_dataset(
             written += count
             if progress:
                 progress(count)
-    chunks_done = sum(_chunk_journal(out, c).exists() for c in range(config.n_chunks))
-    complete = chunks_done == config.n_chunks
-    if complete:
-        _finalise(config, out)
-    return MakeResult(out, written, complete, chunks_done, config.n_chunks)
+    return written
+
+
+def _repair(
+    config: RunConfig, out: Path, chunks: list[int], progress: Callable[[int], None] | None
+) -> int:
+    """Re-render the images of finished chunks that are missing or fail their checksum.
+    Samples are pure functions of (spec, seed, index), so a repair restores the exact bytes."""
+    repaired = 0
+    for chunk in chunks:
+        rows = _read_journal(out, chunk)
+        damaged = []
+        for row in rows:
+            try:
+                ok = hashlib.sha256((out / row[0]).read_bytes()).hexdigest() == row[6]
+            except OSError:
+                ok = False
+            if not ok:
+                damaged.append(int(row[2]))
+        if damaged:
+            fresh = _render_rows(config, out, damaged)
+            recorded = {int(r[2]): r[6] for r in rows}
+            if any(r[6] != recorded[r[2]] for r in fresh):
+                raise DatasetError(
+                    f"{out}: re-rendering damaged images gives bytes other than the journal "
+                    "records (rendered by another captchabench version?); render a new dataset"
+                )
+            repaired += len(damaged)
+            if progress:
+                progress(len(damaged))
+    return repaired
+
+
+def _read_journal(out: Path, chunk: int) -> list[list[str]]:
+    journal = _chunk_journal(out, chunk)
+    rows = list(csv.reader(io.StringIO(journal.read_text())))
+    if any(len(r) != len(META_FIELDS) or not r[2].isdigit() for r in rows):
+        raise DatasetError(f"{journal} is damaged; delete it and re-run to render its chunk again")
+    return rows
 
 
 def todo_count(config: RunConfig, out: str | Path, shard: tuple[int, int] = (0, 1)) -> int:
     """Images the next ``make_dataset`` call would render (for a progress bar's total)."""
-    out = Path(out)
     k, n_shards = shard
-    total = 0
-    for c in range(k, config.n_chunks, n_shards):
-        if not _chunk_journal(out, c).exists():
-            total += min(CHUNK_SIZE, config.n - c * CHUNK_SIZE)
-    return total
+    done = _journaled(Path(out))
+    return sum(
+        len(config.chunk_range(c)) for c in range(k, config.n_chunks, n_shards) if c not in done
+    )
 
 
 def _finalise(config: RunConfig, out: Path) -> None:
-    rows: list[list[str]] = []
-    for c in range(config.n_chunks):
-        rows.extend(csv.reader(io.StringIO(_chunk_journal(out, c).read_text())))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(META_FIELDS)
-    writer.writerows(rows)
-    metadata = buf.getvalue().encode()
-    atomic_write_bytes(out / "metadata.csv", metadata)
+    """metadata.csv streamed from the journals (memory flat in N), then dataset.json."""
+    digest = hashlib.sha256()
+    with atomic_writer(out / "metadata.csv") as fh:
+        header = (",".join(META_FIELDS) + "\n").encode()
+        fh.write(header)
+        digest.update(header)
+        for c in range(config.n_chunks):
+            block = _chunk_journal(out, c).read_bytes()
+            fh.write(block)
+            digest.update(block)
     spec = config.spec
     manifest = {
         "format_version": 1,
@@ -246,7 +390,8 @@ def _finalise(config: RunConfig, out: Path) -> None:
         **config.identity(),
         "charset": spec.charset.chars,
         "image": {"width": spec.width, "height": spec.height, "mode": _mode(spec)},
-        "metadata_sha256": hashlib.sha256(metadata).hexdigest(),
+        "metadata_sha256": digest.hexdigest(),
+        "evaluation_only": config.seed >= RESERVED_SEED_MIN,
     }
     # dataset.json last: its presence means the dataset is complete.
     atomic_write_text(out / "dataset.json", json.dumps(manifest, indent=2) + "\n")
@@ -270,9 +415,40 @@ class Dataset:
     def n(self) -> int:
         return int(self.manifest["n"])
 
+    @property
+    def evaluation_only(self) -> bool:
+        """Rendered from a reserved seed: an evaluation set no training run may read."""
+        return bool(self.manifest.get("evaluation_only")) or self.manifest["seed"] >= (
+            RESERVED_SEED_MIN
+        )
+
     def records(self) -> list[dict[str, str]]:
-        with open(self.root / "metadata.csv", newline="") as fh:
-            return list(csv.DictReader(fh))
+        return list(self.iter_records())
+
+    def iter_records(self) -> Iterator[dict[str, str]]:
+        """metadata.csv's rows as strings (labels such as ``0012`` stay exactly as written)."""
+        path = self.root / "metadata.csv"
+        try:
+            with open(path, newline="", encoding="utf-8") as fh:
+                reader = csv.reader(fh)
+                header = tuple(next(reader, ()))
+                if header != META_FIELDS:
+                    raise DatasetError(
+                        f"{path} has header {','.join(header) or '(none)'}; expected "
+                        f"{','.join(META_FIELDS)} (a damaged dataset: re-run `captchagen make`)"
+                    )
+                for line, row in enumerate(reader, start=2):
+                    if len(row) != len(META_FIELDS):
+                        raise DatasetError(
+                            f"{path} line {line} has {len(row)} fields, expected {len(META_FIELDS)}"
+                        )
+                    yield dict(zip(META_FIELDS, row, strict=True))
+        except FileNotFoundError:
+            raise DatasetError(
+                f"{path} is missing; re-run `captchagen make` to rewrite it"
+            ) from None
+        except UnicodeDecodeError:
+            raise DatasetError(f"{path} is not UTF-8 text") from None
 
 
 def open_dataset(path: str | Path) -> Dataset:
@@ -285,11 +461,23 @@ def open_dataset(path: str | Path) -> Dataset:
             raise DatasetError(f"{root} is incomplete; re-run the same `captchagen make` to finish")
         raise DatasetError(f"{root} is not a captchagen dataset (no dataset.json)")
     try:
-        manifest = json.loads(manifest_file.read_text())
+        manifest = read_json(manifest_file, _MANIFEST_SHAPE)
         spec = spec_from_dict(manifest["spec"])
-    except (json.JSONDecodeError, KeyError, ValueError) as err:
+    except UserError as err:
         raise DatasetError(f"{manifest_file} is damaged: {err}") from None
     return Dataset(root, manifest, spec)
+
+
+_MANIFEST_SHAPE = {
+    "spec": dict,
+    "spec_digest": str,
+    "seed": int,
+    "n": int,
+    "format": str,
+    "charset": str,
+    "image": {"width": int, "height": int, "mode": str},
+    "metadata_sha256": str,
+}
 
 
 @dataclass
@@ -322,6 +510,9 @@ def verify_dataset(
     for k, rec in enumerate(records):
         name = rec["file_name"]
         listed.add(name)
+        if not _is_image_name(name):
+            problems.append(f"{name!r}: not a file name inside images/")
+            continue
         file = ds.root / name
         try:
             data = file.read_bytes()
@@ -345,6 +536,17 @@ def verify_dataset(
     }
     for extra in sorted(on_disk - listed)[:10]:
         problems.append(f"{extra}: on disk but not in metadata.csv")
+    for folder in (ds.root / "images", _chunks_dir(ds.root)):
+        for tmp in stale_temporaries(folder)[:10]:
+            problems.append(
+                f"{tmp.relative_to(ds.root)}: stray temporary file from an interrupted writer "
+                "(re-run the same `captchagen make` to clean it up)"
+            )
+    if (ds.root / "packed" / "labels.json").exists():
+        try:
+            load_packed(ds.root)
+        except DatasetError as err:
+            problems.append(str(err))
     if rerender > 0 and records:
         fmt = ds.manifest["format"]
         step = max(1, len(records) // rerender)
@@ -381,9 +583,16 @@ def dataset_info(path: str | Path) -> dict:
     }
 
 
+def _is_image_name(name: str) -> bool:
+    parts = name.split("/")
+    return len(parts) >= 2 and parts[0] == "images" and not any(p in ("", ".", "..") for p in parts)
+
+
 def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None) -> Path:
     """Write ``packed/images.npy`` (uint8 grayscale, N x H x W, memmap-able) and
-    ``packed/labels.json`` so training reads need no PNG decoding."""
+    ``packed/labels.json`` so training reads need no PNG decoding. Each image is checked against
+    its recorded checksum first, and the digest of the packed pixels is recorded, so a reader
+    can tell that the array still holds exactly these images (``load_packed``)."""
     from PIL import Image
 
     ds = open_dataset(path)
@@ -391,21 +600,81 @@ def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None
     h, w = ds.spec.height, ds.spec.width
     folder = ds.root / "packed"
     folder.mkdir(exist_ok=True)
-    tmp = folder / ".images.npy.tmp"
-    arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(records), h, w))
-    for k, rec in enumerate(records):
-        with Image.open(ds.root / rec["file_name"]) as im:
-            arr[k] = np.asarray(im.convert("L"))
-        if progress and k % 1000 == 999:
-            progress(1000)
-    arr.flush()
-    del arr
-    os.replace(tmp, folder / "images.npy")
+    pixels = hashlib.sha256()
+    with atomic_writer(folder / "images.npy") as fh:
+        tmp = Path(fh.name)
+        arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(records), h, w))
+        for k, rec in enumerate(records):
+            if not _is_image_name(rec["file_name"]):
+                raise DatasetError(f"metadata.csv names {rec['file_name']!r}, not an image file")
+            data = (ds.root / rec["file_name"]).read_bytes()
+            if hashlib.sha256(data).hexdigest() != rec["sha256"]:
+                raise DatasetError(
+                    f"{ds.root / rec['file_name']} fails its checksum; re-run `captchagen make` "
+                    "with the same arguments to repair it, then pack again"
+                )
+            with Image.open(io.BytesIO(data)) as im:
+                arr[k] = np.asarray(im.convert("L"))
+            pixels.update(arr[k].tobytes())
+            if progress and k % 1000 == 999:
+                progress(1000)
+        arr.flush()
+        del arr
     labels = {
         "texts": [r["text"] for r in records],
         "indices": [int(r["index"]) for r in records],
         "charset": ds.manifest["charset"],
         "metadata_sha256": ds.manifest["metadata_sha256"],
+        "shape": [len(records), h, w],
+        "pixels_sha256": pixels.hexdigest(),
     }
     atomic_write_text(folder / "labels.json", json.dumps(labels) + "\n")
     return folder
+
+
+_LABELS_SHAPE = {
+    "texts": [str],
+    "indices": [int],
+    "charset": str,
+    "metadata_sha256": str,
+    "shape": [int],
+    "pixels_sha256": str,
+}
+
+
+def load_packed(
+    path: str | Path, *, check_pixels: bool = True, mmap: bool = False
+) -> tuple[dict, np.ndarray]:
+    """``packed/labels.json`` and ``packed/images.npy``, checked against the dataset: labels
+    against metadata.csv's digest, the array's shape, and (``check_pixels``) every pixel
+    against the digest recorded when it was packed. Raises DatasetError on any mismatch."""
+    ds = open_dataset(path)
+    folder = ds.root / "packed"
+    stale = f"; run `captchagen pack {ds.root}` again"
+    try:
+        labels = read_json(folder / "labels.json", _LABELS_SHAPE)
+    except JsonFileError as err:
+        raise DatasetError(f"{err}{stale}") from None
+    if labels["metadata_sha256"] != ds.manifest["metadata_sha256"]:
+        raise DatasetError(f"{folder} was packed from other metadata{stale}")
+    try:
+        images = np.load(folder / "images.npy", mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise DatasetError(
+            f"{folder / 'images.npy'} is not a packed array ({err}){stale}"
+        ) from None
+    if (
+        images.dtype != np.uint8
+        or list(images.shape) != labels["shape"]
+        or (len(labels["texts"]) != images.shape[0])
+    ):
+        raise DatasetError(f"{folder / 'images.npy'} has the wrong shape or type{stale}")
+    if check_pixels:
+        digest = hashlib.sha256()
+        for start in range(0, images.shape[0], 4096):
+            digest.update(np.ascontiguousarray(images[start : start + 4096]).tobytes())
+        if digest.hexdigest() != labels["pixels_sha256"]:
+            raise DatasetError(
+                f"{folder / 'images.npy'} does not hold the pixels it was packed with{stale}"
+            )
+    return labels, (images if mmap else np.array(images))

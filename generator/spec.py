@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields, replace
@@ -19,6 +20,7 @@ from typing import Any, Literal
 
 from .charset import Charset, CharsetError
 from .errors import UserError
+from .jsonfile import parse_json
 
 IntRange = tuple[int, int]
 FloatRange = tuple[float, float]
@@ -157,7 +159,16 @@ def _fmt(value: Any) -> str:
     return json.dumps(list(value) if isinstance(value, tuple) else value)
 
 
+# A spec's name becomes a folder name (data/NAME, eval-set caches): one path component, no tricks.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+~@-]{0,63}")
+
+
 def validate(spec: CaptchaSpec) -> None:
+    if not isinstance(spec.name, str) or not _NAME.fullmatch(spec.name):
+        raise SpecError(
+            f"name = {spec.name!r} must be 1-64 letters, digits or ._+~@- and start with a letter "
+            "or digit (it names output folders)"
+        )
     if spec.backend not in BACKENDS:
         raise SpecError(f"backend = {spec.backend!r} is not one of {', '.join(BACKENDS)}")
     for f in fields(spec):
@@ -257,9 +268,13 @@ def _from_plain(cls: type, data: Any, prefix: str = "") -> Any:
 
 def spec_from_dict(data: dict[str, Any]) -> CaptchaSpec:
     """Build a spec from plain data; a ``preset`` key starts from that preset's values."""
+    if not isinstance(data, dict):
+        raise SpecError(f"a spec must be a table of keys, got {type(data).__name__}")
     data = dict(data)
     base_name = data.pop("preset", None)
     if base_name is not None:
+        if not isinstance(base_name, str):
+            raise SpecError(f"preset must be a preset name (a string), got {base_name!r}")
         base = preset(base_name).to_dict()
         for key, value in data.items():
             if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -279,11 +294,17 @@ def load_spec(path: str | Path) -> CaptchaSpec:
         raise SpecError(f"spec file not found: {path}") from None
     except OSError as err:
         raise SpecError(f"cannot read spec file {path}: {err.strerror}") from None
-    try:
-        is_json = path.suffix.lower() == ".json"
-        data = json.loads(raw) if is_json else tomllib.loads(raw.decode())
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SpecError(f"{path} is not valid {path.suffix.lstrip('.').upper()}: {err}") from None
+    if path.suffix.lower() == ".json":
+        data = parse_json(raw, str(path))
+    else:
+        try:
+            data = tomllib.loads(raw.decode())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise SpecError(f"{path} is not valid TOML: {err}") from None
+        except RecursionError:
+            raise SpecError(f"{path} is nested too deeply to be a spec") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: a spec must be a table of keys, got {type(data).__name__}")
     return spec_from_dict(data)
 
 
