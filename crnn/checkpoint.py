@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save
 
 from generator.errors import UserError
-from generator.io import atomic_write_text
+from generator.io import atomic_write_bytes, atomic_write_text
+from generator.jsonfile import JsonFileError, read_json
 
 from .model import CRNN, ModelConfig
 
@@ -36,14 +36,27 @@ class CheckpointError(UserError):
 
 
 def _save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata=None) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, tmp, metadata)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, metadata)
+    atomic_write_bytes(path, data)  # same permissions and temp handling as every other file
+
+
+def sniff_format(path: Path) -> str:
+    """``safetensors``, ``pickle`` (pickle or torch.save zip: never loaded) or ``unknown``.
+
+    A safetensors file starts with its JSON header's length as a little-endian u64, then the
+    header itself (``{``); checking that structure instead of the first byte alone matters: a
+    header length whose low byte is 0x80 starts with the same byte as a pickle.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(9)
+        size = os.fstat(fh.fileno()).st_size
+    if len(head) == 9:
+        header_len = int.from_bytes(head[:8], "little")
+        if head[8:9] == b"{" and 2 <= header_len <= size - 8:
+            return "safetensors"
+    if head[:1] == b"\x80" or head[:2] == b"PK":  # pickle protocol 2+ / torch.save zip archive
+        return "pickle"
+    return "unknown"
 
 
 def _refuse_pickle(path: Path) -> None:
@@ -52,19 +65,55 @@ def _refuse_pickle(path: Path) -> None:
             f"{path} looks like a pickle/torch.save file; captchabench loads weights only from "
             "safetensors (unpickling can run arbitrary code)"
         )
-    with open(path, "rb") as fh:
-        head = fh.read(2)
-    if head[:1] == b"\x80" or head == b"PK":  # pickle protocol 2+ / torch.save zip archive
+    kind = sniff_format(path)
+    if kind == "pickle":
         raise CheckpointError(
             f"{path} is a pickle or torch.save archive; refusing to load it (use safetensors)"
         )
+    if kind != "safetensors":
+        raise CheckpointError(f"{path} is not a safetensors file (truncated or another format)")
+
+
+def _load_tensors(path: Path, device: str = "cpu") -> dict[str, torch.Tensor]:
+    _refuse_pickle(path)
+    try:
+        return load_file(path, device=device)
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is not a valid safetensors file: {err}") from None
+
+
+def _tensor_metadata(path: Path) -> dict[str, str]:
+    try:
+        with safe_open(path, framework="pt") as fh:
+            return fh.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is not a valid safetensors file: {err}") from None
+
+
+# The model's config also travels inside the weights file (safetensors metadata), so a
+# config.json edited or copied from another model is caught instead of silently mis-reading.
+_META_KEY = "captchabench.model"
+_MODEL_SHAPE = {"arch": str, "charset": str, "height": int, "width": int, "max_label": int}
+_CONFIG_SHAPE = {"model": _MODEL_SHAPE, "source_size?": ([int], type(None))}
+_STATE_SHAPE = {
+    "step": int,
+    "total_steps": int,
+    "param_groups": [dict],
+    "scheduler": dict,
+    "best_val_seq_acc?": float,
+    "model?": _MODEL_SHAPE,
+}
+
+
+def _model_blob(config: ModelConfig) -> str:
+    return json.dumps(config.to_dict(), sort_keys=True)
 
 
 def save_model(run_dir: str | Path, model: CRNN, meta: dict[str, Any]) -> None:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     core = model.module if hasattr(model, "module") else model
-    _save_tensors(core.state_dict(), run_dir / WEIGHTS)
+    _save_tensors(core.state_dict(), run_dir / WEIGHTS, {_META_KEY: _model_blob(core.config)})
     document = {"format_version": FORMAT_VERSION, "model": core.config.to_dict(), **meta}
     atomic_write_text(run_dir / CONFIG, json.dumps(document, indent=2) + "\n")
 
@@ -92,24 +141,49 @@ def _resolve(path: str | Path) -> tuple[Path, Path]:
     return weights, config
 
 
+def read_model_config(config_file: Path) -> tuple[ModelConfig, dict[str, Any]]:
+    """A run's config.json, shape-checked: (model config, the whole document)."""
+    try:
+        document = read_json(config_file, _CONFIG_SHAPE)
+        size = document.get("source_size")
+        if size is not None and (len(size) != 2 or not all(8 <= v <= 16384 for v in size)):
+            raise CheckpointError(
+                f"{config_file}: source_size must be [width, height] in pixels, got {size}"
+            )
+        return ModelConfig(**document["model"]), document
+    except (JsonFileError, TypeError) as err:
+        raise CheckpointError(f"{config_file} is not a captchabench model config: {err}") from None
+
+
 def load_model(path: str | Path, device: str = "cpu") -> tuple[CRNN, dict[str, Any]]:
     """A model and its config document from a run directory or a .safetensors file."""
     weights, config_file = _resolve(path)
-    try:
-        document = json.loads(config_file.read_text())
-        config = ModelConfig(**document["model"])
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise CheckpointError(f"{config_file} is not a captchabench model config: {err}") from None
+    config, document = read_model_config(config_file)
+    recorded = _tensor_metadata(weights).get(_META_KEY)
+    if recorded is not None and recorded != _model_blob(config):
+        try:
+            theirs = json.loads(recorded)
+        except json.JSONDecodeError:
+            theirs = {}
+        diffs = [
+            f"{k} {document['model'][k]!r} (weights: {theirs.get(k)!r})"
+            for k in _MODEL_SHAPE
+            if theirs.get(k) != document["model"][k]
+        ]
+        raise CheckpointError(
+            f"{config_file} does not match {weights.name}: {', '.join(diffs) or 'metadata'}"
+        )
     model = CRNN(config)
+    state = _load_tensors(weights, device)
     try:
-        state = load_file(weights, device=device)
-    except (SafetensorError, OSError) as err:
-        raise CheckpointError(f"{weights} is not a valid safetensors file: {err}") from None
-    missing, unexpected = model.load_state_dict(state, strict=False)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError:
+        missing, unexpected = ["(tensor sizes differ)"], []
     if missing or unexpected:
         raise CheckpointError(
-            f"{weights} does not fit arch {config.arch!r} (missing {len(missing)}, "
-            f"unexpected {len(unexpected)} tensors)"
+            f"{weights} does not fit the model its config describes (arch {config.arch!r}, "
+            f"{len(config.charset)} characters; missing {len(missing)}, unexpected "
+            f"{len(unexpected)} tensors or sizes differ)"
         )
     return model.to(device).eval(), document
 
@@ -129,26 +203,49 @@ def save_training_state(
         "step": step,
         "param_groups": opt_state["param_groups"],
         "scheduler": scheduler.state_dict(),
+        "model": core.config.to_dict(),
         **extra,
     }
     atomic_write_text(run_dir / STATE_META, json.dumps(meta, indent=2) + "\n")
 
 
-def load_training_state(run_dir: Path, model, optimizer, scheduler) -> dict:
-    state_file = run_dir / STATE
+def read_training_meta(run_dir: Path) -> dict:
+    """state.json, shape-checked."""
     meta_file = run_dir / STATE_META
-    if not state_file.exists() or not meta_file.exists():
+    if not (run_dir / STATE).exists() or not meta_file.exists():
         raise CheckpointError(f"nothing to resume in {run_dir} (no {STATE} / {STATE_META})")
-    _refuse_pickle(state_file)
-    tensors = load_file(state_file)
-    meta = json.loads(meta_file.read_text())
+    try:
+        return read_json(meta_file, _STATE_SHAPE)
+    except JsonFileError as err:
+        raise CheckpointError(f"cannot resume: {err}") from None
+
+
+def load_training_state(run_dir: Path, model, optimizer, scheduler) -> dict:
+    meta = read_training_meta(run_dir)
     core = model.module if hasattr(model, "module") else model
-    core.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    slots: dict[int, dict[str, torch.Tensor]] = {}
-    for key, value in tensors.items():
-        if key.startswith("optim."):
-            _, idx, name = key.split(".", 2)
-            slots.setdefault(int(idx), {})[name] = value
-    optimizer.load_state_dict({"state": slots, "param_groups": meta["param_groups"]})
-    scheduler.load_state_dict(meta["scheduler"])
+    if meta.get("model", core.config.to_dict()) != core.config.to_dict():
+        theirs = meta["model"]
+        diffs = [
+            f"--{k.replace('_', '-')} {theirs[k]!r}"
+            for k in _MODEL_SHAPE
+            if theirs[k] != getattr(core.config, k)
+        ]
+        raise CheckpointError(
+            f"{run_dir} was trained with {', '.join(diffs)}; resume with the same settings"
+        )
+    tensors = _load_tensors(run_dir / STATE)
+    try:
+        core.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        slots: dict[int, dict[str, torch.Tensor]] = {}
+        for key, value in tensors.items():
+            if key.startswith("optim."):
+                _, idx, name = key.split(".", 2)
+                slots.setdefault(int(idx), {})[name] = value
+        optimizer.load_state_dict({"state": slots, "param_groups": meta["param_groups"]})
+        scheduler.load_state_dict(meta["scheduler"])
+    except (RuntimeError, KeyError, ValueError, TypeError) as err:
+        first = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
+        raise CheckpointError(
+            f"{run_dir / STATE} does not fit this model and optimizer ({first})"
+        ) from None
     return meta

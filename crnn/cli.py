@@ -86,6 +86,9 @@ def train(
     resume: Annotated[
         bool, typer.Option(help="Continue the interrupted run in --out exactly where it stopped.")
     ] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a model already in --out (refused without this).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a CRNN. Writes OUT/model.safetensors + config.json (best validation accuracy),
@@ -117,6 +120,7 @@ def train(
         threads=threads,
         device=device,
         resume=resume,
+        overwrite=overwrite,
         progress=not quiet,
         extra={"command": command_line()},
     )

@@ -27,6 +27,7 @@ from .model import CRNN
 REFERENCE_MODEL = Path(__file__).resolve().parent.parent / "results" / "models" / "reference"
 _READABLE_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "RGBX", "I;16", "I"}
 _MIN_SIDE = 12
+_MAX_SIDE = 4096  # the largest canvas a spec allows
 _MAX_ASPECT_DRIFT = 2.5
 
 
@@ -74,11 +75,19 @@ class Recognizer:
             name = str(item)
             try:
                 with Image.open(item) as im:
+                    # Checked before decoding: a decompression bomb never reaches memory.
+                    if max(im.size) > _MAX_SIDE:
+                        w, h = im.size
+                        raise ImageInputError(
+                            f"{name}: {w}x{h} is too large to be a captcha (max side {_MAX_SIDE})"
+                        )
                     im.load()
                     image = im
             except FileNotFoundError:
                 raise ImageInputError(f"image not found: {name}") from None
-            except (UnidentifiedImageError, OSError) as err:
+            except IsADirectoryError:
+                raise ImageInputError(f"{name} is a directory, not an image") from None
+            except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
                 raise ImageInputError(f"cannot read image {name}: {err}") from None
         if image.mode not in _READABLE_MODES:
             raise ImageInputError(f"{name}: mode {image.mode} is not grayscale or RGB")

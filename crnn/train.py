@@ -25,7 +25,12 @@ from generator.seeds import VALIDATION_SEED, check_training_seed
 from generator.spec import CaptchaSpec, load_spec, preset
 from generator.version import RENDER_VERSION
 
-from .checkpoint import load_training_state, save_model, save_training_state
+from .checkpoint import (
+    load_training_state,
+    read_training_meta,
+    save_model,
+    save_training_state,
+)
 from .data import DataError, DiskBatches, GeneratorBatches, loader, render_eval_set
 from .decode import greedy_decode
 from .metrics import char_accuracy, sequence_accuracy
@@ -70,6 +75,7 @@ class TrainConfig:
     threads: int | None = None
     device: str = "auto"
     resume: bool = False
+    overwrite: bool = False  # replace a model already in `out` (else refused)
     log_every: int = 25
     progress: bool = True
     extra: dict = field(default_factory=dict)  # recorded in config.json (e.g. the command line)
@@ -91,12 +97,43 @@ def _style(name_or_file: str) -> CaptchaSpec:
     return load_spec(path) if path.suffix.lower() in (".toml", ".json") else preset(name_or_file)
 
 
-def _device(choice: str) -> torch.device:
+def resolve_device(choice: str) -> torch.device:
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (``mps`` where torch has it) -> a device."""
     if choice == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if choice.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        device = torch.device(choice)
+    except (RuntimeError, TypeError):
+        raise TrainError(f"--device {choice!r} is not one of auto, cpu, cuda, cuda:N") from None
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise TrainError(f"--device {choice!r} is not one of auto, cpu, cuda, cuda:N")
+    if device.type == "cuda" and not torch.cuda.is_available():
         raise TrainError("--device cuda asked for, but torch sees no CUDA device")
-    return torch.device(choice)
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise TrainError("--device mps asked for, but torch sees no MPS device")
+    return device
+
+
+def check_config(config: TrainConfig) -> None:
+    """Every numeric setting in range, as one line naming the flag."""
+    check_training_seed(config.seed)
+    rules = [
+        ("--steps", config.steps >= 1, "at least 1"),
+        ("--batch-size", config.batch_size >= 1, "at least 1"),
+        ("--lr", math.isfinite(config.lr) and config.lr > 0, "a positive number"),
+        ("--val-every", config.val_every >= 1, "at least 1"),
+        ("--val-size", config.val_size >= 1, "at least 1"),
+        ("--workers", config.workers >= 0, "0 or more"),
+        ("--threads", config.threads is None or config.threads >= 1, "at least 1"),
+        ("--curriculum", 0 <= config.curriculum <= 1, "between 0 and 1"),
+        ("weight_decay", math.isfinite(config.weight_decay) and config.weight_decay >= 0, ">= 0"),
+        ("clip_grad", math.isfinite(config.clip_grad) and config.clip_grad > 0, "positive"),
+        ("log_every", config.log_every >= 1, "at least 1"),
+    ]
+    for flag, ok, want in rules:
+        if not ok:
+            value = getattr(config, flag.lstrip("-").replace("-", "_"))
+            raise TrainError(f"{flag} must be {want}, got {value}")
 
 
 def _distributed() -> tuple[int, int]:
@@ -148,28 +185,41 @@ def validate(
 
 def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> TrainResult:
     """Train a CRNN as ``config`` says; ``on_step(step)`` runs after every optimizer step."""
-    check_training_seed(config.seed)
-    if config.steps < 1:
-        raise TrainError(f"--steps must be at least 1, got {config.steps}")
-    if config.batch_size < 1:
-        raise TrainError(f"--batch-size must be at least 1, got {config.batch_size}")
+    check_config(config)
+    device = resolve_device(config.device)
     rank, world = _distributed()
-    device = _device(config.device)
     if config.threads:
         torch.set_num_threads(config.threads)
     out = Path(config.out)
     if out.exists() and not out.is_dir():
         raise TrainError(f"--out {out} is a file")
-    if not config.resume and (out / "state.json").exists():
-        raise TrainError(
-            f"{out} already holds a run; pass --resume to continue it or pick another --out"
-        )
+    if not config.resume and not config.overwrite:
+        taken = [
+            f for f in ("state.json", "model.safetensors", "config.json") if (out / f).exists()
+        ]
+        if taken:
+            raise TrainError(
+                f"{out} already holds a model ({', '.join(taken)}); pass --resume to continue "
+                "its run, --overwrite to replace it, or pick another --out"
+            )
+    if config.resume:
+        meta = read_training_meta(out)
+        if meta["step"] >= meta["total_steps"]:
+            raise TrainError(
+                f"{out} already finished all {meta['total_steps']} steps; nothing to resume "
+                "(train into a new --out to go further)"
+            )
 
     specs = [_style(s) for s in config.styles]
     if config.data is not None:
         from generator.dataset import open_dataset
 
         ds = open_dataset(config.data)
+        if ds.evaluation_only:
+            raise TrainError(
+                f"{config.data} was rendered from a reserved evaluation seed "
+                f"({ds.manifest['seed']}); training on it would leak the benchmark"
+            )
         chars = ds.manifest["charset"]
         source_size = (ds.spec.width, ds.spec.height)
         max_label = max(int(r["length"]) for r in ds.records())

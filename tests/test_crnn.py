@@ -145,7 +145,7 @@ def test_bad_training_inputs(tmp_path):
     with pytest.raises(DataError, match="outside the data's charset"):
         train(tiny(out=tmp_path / "c", data=tmp_path / "digits", styles=("easy",)))
     train(tiny(out=tmp_path / "d", steps=2))
-    with pytest.raises(TrainError, match="already holds a run"):
+    with pytest.raises(TrainError, match="already holds a model"):
         train(tiny(out=tmp_path / "d", steps=2))
     with pytest.raises(TrainError, match="--steps"):
         train(tiny(out=tmp_path / "e", steps=0))
