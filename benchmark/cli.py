@@ -48,7 +48,7 @@ def run(
 ) -> None:
     """Evaluate a model on reserved-seed evaluation sets and write OUT/report.md, metrics.csv,
     metrics.json, predictions.csv (every sample's reading) and figures/."""
-    from benchmark.evalsets import resolve_levels
+    from benchmark.evalsets import MAX_EVAL_N, resolve_levels
     from benchmark.harness import evaluate
     from benchmark.report import write_report
     from crnn.decode import parse_decoders
@@ -56,8 +56,8 @@ def run(
 
     specs = resolve_levels(difficulty)
     decoder_specs = parse_decoders(decoders)
-    if n <= 0:
-        fail(PROG, f"--n must be a positive number of samples, got {n}")
+    if not 0 < n <= MAX_EVAL_N:
+        fail(PROG, f"--n must be a number of samples from 1 to {MAX_EVAL_N:,}, got {n}")
     if out.exists() and not out.is_dir():
         fail(PROG, f"--out {out} is a file")
     if model is not None and train_steps is not None:
@@ -79,14 +79,30 @@ def run(
     typer.echo(f"wrote {report}")
 
 
+_METRICS_SHAPE = {
+    "rows": [
+        {
+            "level": str,
+            "decoder": str,
+            "seq_acc": float,
+            "char_acc": float,
+            "ms_per_image_batch1": float,
+            "evalset_digest": str,
+        }
+    ]
+}
+
+
 def _load_rows(path: Path) -> dict[tuple[str, str], dict]:
+    from generator.jsonfile import JsonFileError, read_json
+
     file = path / "metrics.json" if path.is_dir() else path
     if not file.exists():
         fail(PROG, f"{path} holds no metrics.json (a `bench run` report directory)")
     try:
-        rows = json.loads(file.read_text())["rows"]
-    except (json.JSONDecodeError, KeyError) as err:
-        fail(PROG, f"{file} is not a bench report: {err}")
+        rows = read_json(file, _METRICS_SHAPE)["rows"]
+    except JsonFileError as err:
+        fail(PROG, f"not a bench report: {err}")
     return {(r["level"], r["decoder"]): r for r in rows}
 
 
@@ -99,8 +115,17 @@ def _load_correctness(path: Path) -> dict[tuple[str, str], dict[int, bool]]:
     if not file.exists():
         return {}
     try:
-        df = pd.read_csv(file, usecols=["level", "decoder", "index", "correct"])
-    except (ValueError, pd.errors.ParserError) as err:
+        df = pd.read_csv(
+            file,
+            usecols=["level", "decoder", "index", "correct"],
+            dtype={"level": str, "decoder": str},
+            keep_default_na=False,
+        )
+        df["index"] = df["index"].astype(int)
+        df["correct"] = df["correct"].map({"True": True, "False": False, True: True, False: False})
+        if df["correct"].isna().any():
+            raise ValueError("column 'correct' holds values other than True/False")
+    except (ValueError, TypeError, pd.errors.ParserError, UnicodeDecodeError) as err:
         fail(PROG, f"{file} is not a bench predictions file: {err}")
     return {
         key: dict(zip(group["index"], group["correct"].astype(bool), strict=True))

@@ -27,6 +27,7 @@ from generator.seeds import BENCHMARK_SEED
 from generator.spec import CaptchaSpec, load_spec, preset
 
 DEFAULT_CACHE = Path("data/evalsets")
+MAX_EVAL_N = 1_000_000  # samples per level: packed in memory at evaluation time
 LEVELS = ("easy", "medium", "hard", "extreme")
 
 
@@ -61,6 +62,10 @@ def resolve_levels(text: str) -> list[CaptchaSpec]:
         specs.append(load_spec(path) if path.suffix.lower() in (".toml", ".json") else preset(part))
     if not specs:
         raise EvalSetError("--difficulty names no level")
+    names = [s.name for s in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise EvalSetError(f"level {twice[0]!r} is listed twice (levels are named by spec name)")
     return specs
 
 

@@ -305,25 +305,32 @@ class DecoderSpec:
         return beam_decode(log_probs, chars, width, constraints=constraints)
 
 
+_DECODER_HELP = "use greedy or beam:K with an integer K >= 1 (e.g. beam:10)"
+
+
 def parse_decoder(text: str) -> DecoderSpec:
-    """``greedy`` or ``beam:K`` (K >= 1)."""
+    """``greedy`` or ``beam:K`` (K >= 1), parsed strictly: anything else is an error."""
     name = text.strip().lower()
     if name == "greedy":
         return DecoderSpec("greedy")
-    if name.startswith("beam"):
-        _, _, width = name.partition(":")
-        try:
-            k = int(width) if width else 10
-        except ValueError:
-            raise DecoderError(f"decoder {text!r}: beam width must be an integer") from None
-        if k < 1:
-            raise DecoderError(f"decoder {text!r}: beam width must be at least 1")
-        return DecoderSpec("beam", k)
-    raise DecoderError(f"unknown decoder {text!r}; use greedy or beam:K (e.g. beam:10)")
+    kind, colon, width = name.partition(":")
+    if kind != "beam" or not colon:
+        raise DecoderError(f"unknown decoder {text!r}; {_DECODER_HELP}")
+    if not width.isdigit():
+        raise DecoderError(f"decoder {text!r}: beam width must be an integer; {_DECODER_HELP}")
+    k = int(width)
+    if not 1 <= k <= 1000:
+        raise DecoderError(f"decoder {text!r}: beam width must be between 1 and 1000")
+    return DecoderSpec("beam", k)
 
 
 def parse_decoders(text: str) -> list[DecoderSpec]:
+    """A comma list of decoders; each at most once."""
     specs = [parse_decoder(part) for part in text.split(",") if part.strip()]
     if not specs:
         raise DecoderError("no decoder given")
+    names = [s.name for s in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DecoderError(f"decoder {twice[0]} is listed twice")
     return specs

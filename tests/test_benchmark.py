@@ -149,8 +149,8 @@ def test_end_to_end_bench_run_writes_every_report_file(tiny_model, tmp_path, cap
     [
         (["run", "-d", "impossible"], "unknown difficulty 'impossible'"),
         (["run", "--model", "/no/such/model"], "model not found"),
-        (["run", "--n", "0"], "--n must be a positive"),
-        (["run", "--decoders", "greedy,beam:0"], "beam width must be at least 1"),
+        (["run", "--n", "0"], "--n must be a number of samples from 1"),
+        (["run", "--decoders", "greedy,beam:0"], "beam width must be between 1 and 1000"),
         (["run", "--decoders", "beem:5"], "unknown decoder"),
         (["compare", "/no/a", "/no/b"], "holds no metrics.json"),
     ],

@@ -249,7 +249,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
     cases = [
         (["predict", "x.png", "--model", str(tmp_path / "none")], "model not found"),
-        (["predict", "x.png", "--decoder", "beam:0"], "beam width must be at least 1"),
+        (["predict", "x.png", "--decoder", "beam:0"], "beam width must be between 1 and 1000"),
         (["train", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")], "not found"),
         (["train", "--weights", "1,x", "--out", str(tmp_path / "o")], "--weights"),
         (["train", "--arch", "huge", "--steps", "1", "--out", str(tmp_path / "o")], "unknown arch"),
