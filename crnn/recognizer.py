@@ -87,7 +87,11 @@ class Recognizer:
                 raise ImageInputError(f"image not found: {name}") from None
             except IsADirectoryError:
                 raise ImageInputError(f"{name} is a directory, not an image") from None
-            except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
+            except Image.DecompressionBombError:
+                raise ImageInputError(
+                    f"{name}: too large to be a captcha (max side {_MAX_SIDE})"
+                ) from None
+            except (UnidentifiedImageError, OSError) as err:
                 raise ImageInputError(f"cannot read image {name}: {err}") from None
         if image.mode not in _READABLE_MODES:
             raise ImageInputError(f"{name}: mode {image.mode} is not grayscale or RGB")

@@ -234,6 +234,11 @@ def _prepare(config: RunConfig, out: Path) -> None:
     _chunks_dir(out).mkdir(exist_ok=True)
 
 
+def _writer_folders(out: Path) -> tuple[Path, ...]:
+    """Where ``make`` writes files atomically (so where a kill can leave a temporary)."""
+    return (out, out / "images", _state(out), _chunks_dir(out))
+
+
 @dataclass
 class MakeResult:
     out: Path
@@ -281,8 +286,8 @@ def make_dataset(
             # Temporaries are only stale when no other writer is active: never delete another
             # process's in-flight file.
             if writers.acquire(wait=False):
-                remove_stale_temporaries(out / "images")
-                remove_stale_temporaries(_chunks_dir(out))
+                for folder in _writer_folders(out):
+                    remove_stale_temporaries(folder)
             writers.acquire(shared=True)
         done = _journaled(out)
         mine = range(k, config.n_chunks, n_shards)
@@ -536,7 +541,7 @@ def verify_dataset(
     }
     for extra in sorted(on_disk - listed)[:10]:
         problems.append(f"{extra}: on disk but not in metadata.csv")
-    for folder in (ds.root / "images", _chunks_dir(ds.root)):
+    for folder in _writer_folders(ds.root):
         for tmp in stale_temporaries(folder)[:10]:
             problems.append(
                 f"{tmp.relative_to(ds.root)}: stray temporary file from an interrupted writer "
