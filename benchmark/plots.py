@@ -66,7 +66,10 @@ def accuracy_vs_beam_width(result: BenchResult, path: Path) -> None:
     ax.set_xscale("log", base=2)
     ax.set_xlabel("beam width (dotted: greedy)")
     ax.set_ylabel("sequence accuracy")
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    else:  # only greedy was run: say so instead of an empty legend (and matplotlib's warning)
+        ax.text(0.5, 0.5, "no beam decoder in this run", ha="center", transform=ax.transAxes)
     _save(fig, path)
 
 

@@ -171,3 +171,31 @@ def test_a_full_disk_names_the_file(tmp_path):
     assert not list(tmp_path.iterdir()), "the temporary was left behind"
     atomic_write_bytes(target, b"ok")
     assert target.read_bytes() == b"ok"
+
+
+def test_greedy_only_bench_run_prints_no_warning(tmp_path, capsys):
+    import warnings
+
+    from conftest import invoke, tiny
+
+    from benchmark.cli import main as bench_main
+    from crnn.train import train
+
+    train(tiny(out=tmp_path / "run", steps=2, val_every=2))
+    argv = [
+        "run",
+        "-d",
+        "easy",
+        "--n",
+        "8",
+        "--decoders",
+        "greedy",
+        "--model",
+        str(tmp_path / "run"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, _, err = invoke(
+            bench_main, [*argv, "-o", str(tmp_path / "b"), "--cache", str(tmp_path)], capsys
+        )
+    assert code in (0, None) and err == "", err
