@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/captchagen make --n 1000 --difficulty medium --seed 0 --out data/demo
 	$(BIN)/captchagen preview --difficulty all --out data/demo/preview.png
-	$(BIN)/crnn predict data/demo/images/000000.png data/demo/images/000001.png --decoder beam:10
-	head -3 data/demo/metadata.csv | cut -d, -f1,2
+	$(BIN)/crnn predict data/demo/images/0000/000000.png data/demo/images/0000/000001.png --decoder beam:10
+	head -3 data/demo/metadata.jsonl
 	$(BIN)/bench run --difficulty all --n 200 --out data/demo/bench
 
 test: setup

@@ -1,7 +1,7 @@
 """Evaluation sets: captchagen datasets rendered from the reserved benchmark seed, cached on disk.
 
 A set is identified by its style's digest and size, and reported by the digest of its
-metadata.csv (which holds every image's checksum). No training run can draw these samples:
+metadata.jsonl (which holds every image's checksum). No training run can draw these samples:
 training seeds must be below 2**48 (generator.seeds), the benchmark seed is above.
 """
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from generator import RENDER_VERSION
 from generator.dataset import (
+    FORMAT_VERSION,
     DatasetError,
     RunConfig,
     load_packed,
@@ -40,7 +41,7 @@ class EvalSet:
     name: str
     spec: CaptchaSpec
     root: Path
-    digest: str  # sha256 of metadata.csv
+    digest: str  # sha256 of metadata.jsonl
     texts: list[str]
     indices: list[int]
     images: np.ndarray  # uint8 (N, H, W) grayscale
@@ -75,7 +76,7 @@ def get_eval_set(
     if n <= 0:
         raise EvalSetError(f"--n must be a positive number of samples, got {n}")
     # Keyed on the renderer version too: a renderer change must not reuse stale images.
-    root = Path(cache) / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-n{n}"
+    root = Path(cache) / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-f{FORMAT_VERSION}-n{n}"
     config = RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n, evaluation=True)
     if not (root / "packed" / "labels.json").exists():
         make_dataset(config, root, workers=workers, wait=True)

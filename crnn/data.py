@@ -7,7 +7,6 @@ what the interrupted one would have seen, whatever the number of workers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, IterableDataset
 
 from generator.charset import Charset
-from generator.dataset import open_dataset
+from generator.dataset import load_packed, open_dataset
 from generator.errors import UserError
 from generator.sample import render_sample
 from generator.spec import CaptchaSpec
@@ -158,11 +157,11 @@ class DiskBatches(_BatchStream):
         packed = ds.root / "packed" / "images.npy"
         self.packed_path = packed if packed.exists() else None
         if self.packed_path is not None:
-            labels = json.loads((ds.root / "packed" / "labels.json").read_text())
+            # Labels, shape and metadata digest checked; the pixel digest is skipped here (it
+            # would read every byte of a possibly huge array at start-up).
+            labels, _ = load_packed(ds.root, check_pixels=False, mmap=True)
             if labels["texts"] != self.texts:
-                raise DataError(
-                    f"{packed} does not match metadata.csv; run `captchagen pack` again"
-                )
+                raise DataError(f"{packed} does not match the dataset; run `captchagen pack` again")
         self._packed: np.ndarray | None = None
         self.per_epoch = len(records) // batch_size
 

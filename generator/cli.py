@@ -79,7 +79,7 @@ def make(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Render N labelled captchas into OUT/images/ with OUT/metadata.csv and OUT/dataset.json.
+    """Render N labelled captchas into OUT/images/ with OUT/metadata.jsonl and OUT/dataset.json.
 
     Killed at any point, the same command resumes where it stopped. Output is byte-identical
     for the same spec, seed and N, whatever --workers or --shard.

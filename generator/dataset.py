@@ -2,12 +2,17 @@
 
 Layout of ``DIR``::
 
-    images/0000042.png          one file per sample, named by index
-    metadata.csv                file_name,text,index,seed,style,length,sha256  (HF imagefolder)
-    dataset.json                spec, seed, n, format, digest of metadata.csv  (written last)
+    images/0004/042137.png      one file per sample, named by index, 10,000 per folder
+    metadata.jsonl              {"file_name", "text", "index", "seed", "style", "length",
+                                "sha256"} per line: Hugging Face imagefolder metadata
+    dataset.json                spec, seed, n, format, digest of metadata.jsonl (written last)
     packed/images.npy, labels.json   optional uint8 (N, H, W) memmap for fast training reads
     .captchagen/run.json        what this directory is being filled with
-    .captchagen/chunks/*.csv    one journal per finished chunk of samples
+    .captchagen/chunks/*.jsonl  one journal per finished chunk of samples
+
+Metadata is JSON Lines, not CSV, because a label is a string: CSV readers (pandas, and Hugging
+Face ``datasets``, which reads CSV metadata through pandas) turn ``0012`` into 12 and ``NaN`` into
+a missing value; JSON keeps ``"0012"`` a string in every reader.
 
 Samples are rendered in chunks. A chunk's images are written atomically, then its journal, so a
 chunk with a journal is complete; a run killed at any moment (even SIGKILL) resumes by redoing
@@ -17,7 +22,6 @@ are byte-identical and shards written by different processes or machines merge b
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -36,7 +40,7 @@ from .io import (
     remove_stale_temporaries,
     stale_temporaries,
 )
-from .jsonfile import JsonFileError, read_json
+from .jsonfile import JsonFileError, check_shape, parse_json, read_json
 from .lock import Lock, held
 from .png import encode_png
 from .sample import MAX_SEED, render_sample
@@ -47,6 +51,9 @@ from .version import RENDER_VERSION, __version__
 FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}
 CHUNK_SIZE = 500
 META_FIELDS = ("file_name", "text", "index", "seed", "style", "length", "sha256")
+METADATA = "metadata.jsonl"
+FORMAT_VERSION = 2  # 1: metadata.csv and one flat images/ folder
+FILES_PER_FOLDER = 10_000  # keeps directory listings and file systems fast at 100M images
 STATE_DIR = ".captchagen"
 
 
@@ -100,7 +107,9 @@ class RunConfig:
 
     def file_name(self, index: int) -> str:
         digits = max(6, len(str(self.n - 1)))
-        return f"images/{index:0{digits}d}.{self.format}"
+        folder_digits = max(4, len(str((self.n - 1) // FILES_PER_FOLDER)))
+        folder = index // FILES_PER_FOLDER
+        return f"images/{folder:0{folder_digits}d}/{index:0{digits}d}.{self.format}"
 
 
 def parse_shard(text: str | None) -> tuple[int, int]:
@@ -142,7 +151,7 @@ def _chunks_dir(out: Path) -> Path:
 
 
 def _chunk_journal(out: Path, chunk: int) -> Path:
-    return _chunks_dir(out) / f"chunk-{chunk:06d}.csv"
+    return _chunks_dir(out) / f"chunk-{chunk:06d}.jsonl"
 
 
 def _journaled(out: Path) -> set[int]:
@@ -153,25 +162,35 @@ def _journaled(out: Path) -> set[int]:
     except FileNotFoundError:
         return set()
     return {
-        int(name[6:-4])
+        int(name[6:-6])
         for name in names
-        if name.startswith("chunk-") and name.endswith(".csv") and name[6:-4].isdigit()
+        if name.startswith("chunk-") and name.endswith(".jsonl") and name[6:-6].isdigit()
     }
 
 
-def _render_rows(config: RunConfig, out: Path, indices: range | list[int]) -> list[tuple]:
+def _render_rows(config: RunConfig, out: Path, indices: range | list[int]) -> list[dict]:
     """Render, encode and atomically write these samples; their metadata rows."""
     rows = []
+    folders: set[Path] = set()
     for index in indices:
         sample = render_sample(config.spec, config.seed, index)
         data = encode_image(sample.image, config.format)
         name = config.file_name(index)
-        atomic_write_bytes(out / name, data)
+        target = out / name
+        if target.parent not in folders:
+            target.parent.mkdir(exist_ok=True)
+            folders.add(target.parent)
+        atomic_write_bytes(target, data)
         rows.append(
-            (name, sample.text, index, config.seed, sample.style, len(sample.text),
-             hashlib.sha256(data).hexdigest())
+            {"file_name": name, "text": sample.text, "index": index, "seed": config.seed,
+             "style": sample.style, "length": len(sample.text),
+             "sha256": hashlib.sha256(data).hexdigest()}
         )  # fmt: skip
     return rows
+
+
+def metadata_line(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _render_chunk(job: tuple[RunConfig, str, int]) -> int:
@@ -179,10 +198,8 @@ def _render_chunk(job: tuple[RunConfig, str, int]) -> int:
     config, out_str, chunk = job
     out = Path(out_str)
     rows = _render_rows(config, out, config.chunk_range(chunk))
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
     # The journal last: its presence means every image of the chunk is on disk.
-    atomic_write_text(_chunk_journal(out, chunk), buf.getvalue())
+    atomic_write_text(_chunk_journal(out, chunk), "".join(map(metadata_line, rows)))
     return len(rows)
 
 
@@ -236,7 +253,9 @@ def _prepare(config: RunConfig, out: Path) -> None:
 
 def _writer_folders(out: Path) -> tuple[Path, ...]:
     """Where ``make`` writes files atomically (so where a kill can leave a temporary)."""
-    return (out, out / "images", _state(out), _chunks_dir(out))
+    images = out / "images"
+    subfolders = sorted(p for p in images.iterdir() if p.is_dir()) if images.is_dir() else []
+    return (out, images, *subfolders, _state(out), _chunks_dir(out))
 
 
 @dataclass
@@ -340,15 +359,16 @@ def _repair(
         damaged = []
         for row in rows:
             try:
-                ok = hashlib.sha256((out / row[0]).read_bytes()).hexdigest() == row[6]
+                ok = hashlib.sha256((out / row["file_name"]).read_bytes()).hexdigest()
+                ok = ok == row["sha256"]
             except OSError:
                 ok = False
             if not ok:
-                damaged.append(int(row[2]))
+                damaged.append(row["index"])
         if damaged:
             fresh = _render_rows(config, out, damaged)
-            recorded = {int(r[2]): r[6] for r in rows}
-            if any(r[6] != recorded[r[2]] for r in fresh):
+            recorded = {r["index"]: r["sha256"] for r in rows}
+            if any(r["sha256"] != recorded[r["index"]] for r in fresh):
                 raise DatasetError(
                     f"{out}: re-rendering damaged images gives bytes other than the journal "
                     "records (rendered by another captchabench version?); render a new dataset"
@@ -359,12 +379,36 @@ def _repair(
     return repaired
 
 
-def _read_journal(out: Path, chunk: int) -> list[list[str]]:
+_ROW_SHAPE = {
+    "file_name": str,
+    "text": str,
+    "index": int,
+    "seed": int,
+    "style": str,
+    "length": int,
+    "sha256": str,
+}
+
+
+def parse_metadata_line(line: str, where: str) -> dict:
+    """One metadata.jsonl (or journal) line, shape-checked, with a safe file name."""
+    row = check_shape(parse_json(line, where), _ROW_SHAPE, where)
+    if not _is_image_name(row["file_name"]):
+        raise JsonFileError(f"{where}: file_name {row['file_name']!r} is not inside images/")
+    return row
+
+
+def _read_journal(out: Path, chunk: int) -> list[dict]:
     journal = _chunk_journal(out, chunk)
-    rows = list(csv.reader(io.StringIO(journal.read_text())))
-    if any(len(r) != len(META_FIELDS) or not r[2].isdigit() for r in rows):
-        raise DatasetError(f"{journal} is damaged; delete it and re-run to render its chunk again")
-    return rows
+    try:
+        lines = journal.read_text(encoding="utf-8").splitlines()
+        return [
+            parse_metadata_line(line, f"{journal} line {k + 1}") for k, line in enumerate(lines)
+        ]
+    except (JsonFileError, UnicodeDecodeError) as err:
+        raise DatasetError(
+            f"{journal} is damaged ({err}); delete it and re-run to render its chunk again"
+        ) from None
 
 
 def todo_count(config: RunConfig, out: str | Path, shard: tuple[int, int] = (0, 1)) -> int:
@@ -377,24 +421,22 @@ def todo_count(config: RunConfig, out: str | Path, shard: tuple[int, int] = (0, 
 
 
 def _finalise(config: RunConfig, out: Path) -> None:
-    """metadata.csv streamed from the journals (memory flat in N), then dataset.json."""
+    """metadata.jsonl streamed from the journals (memory flat in N), then dataset.json."""
     digest = hashlib.sha256()
-    with atomic_writer(out / "metadata.csv") as fh:
-        header = (",".join(META_FIELDS) + "\n").encode()
-        fh.write(header)
-        digest.update(header)
+    with atomic_writer(out / METADATA) as fh:
         for c in range(config.n_chunks):
             block = _chunk_journal(out, c).read_bytes()
             fh.write(block)
             digest.update(block)
     spec = config.spec
     manifest = {
-        "format_version": 1,
+        "format_version": FORMAT_VERSION,
         "generator": f"captchabench {__version__}",
         "render_version": RENDER_VERSION,
         **config.identity(),
         "charset": spec.charset.chars,
         "image": {"width": spec.width, "height": spec.height, "mode": _mode(spec)},
+        "metadata": METADATA,
         "metadata_sha256": digest.hexdigest(),
         "evaluation_only": config.seed >= RESERVED_SEED_MIN,
     }
@@ -427,33 +469,24 @@ class Dataset:
             RESERVED_SEED_MIN
         )
 
-    def records(self) -> list[dict[str, str]]:
+    def records(self) -> list[dict]:
         return list(self.iter_records())
 
-    def iter_records(self) -> Iterator[dict[str, str]]:
-        """metadata.csv's rows as strings (labels such as ``0012`` stay exactly as written)."""
-        path = self.root / "metadata.csv"
+    def iter_records(self) -> Iterator[dict]:
+        """metadata.jsonl's rows, shape-checked (a label is always a ``str``, ``"0012"`` too)."""
+        path = self.root / METADATA
         try:
-            with open(path, newline="", encoding="utf-8") as fh:
-                reader = csv.reader(fh)
-                header = tuple(next(reader, ()))
-                if header != META_FIELDS:
-                    raise DatasetError(
-                        f"{path} has header {','.join(header) or '(none)'}; expected "
-                        f"{','.join(META_FIELDS)} (a damaged dataset: re-run `captchagen make`)"
-                    )
-                for line, row in enumerate(reader, start=2):
-                    if len(row) != len(META_FIELDS):
-                        raise DatasetError(
-                            f"{path} line {line} has {len(row)} fields, expected {len(META_FIELDS)}"
-                        )
-                    yield dict(zip(META_FIELDS, row, strict=True))
+            with open(path, encoding="utf-8") as fh:
+                for number, line in enumerate(fh, start=1):
+                    yield parse_metadata_line(line, f"{path} line {number}")
         except FileNotFoundError:
             raise DatasetError(
                 f"{path} is missing; re-run `captchagen make` to rewrite it"
             ) from None
         except UnicodeDecodeError:
             raise DatasetError(f"{path} is not UTF-8 text") from None
+        except JsonFileError as err:
+            raise DatasetError(f"{err} (a damaged dataset: re-run `captchagen make`)") from None
 
 
 def open_dataset(path: str | Path) -> Dataset:
@@ -470,10 +503,16 @@ def open_dataset(path: str | Path) -> Dataset:
         spec = spec_from_dict(manifest["spec"])
     except UserError as err:
         raise DatasetError(f"{manifest_file} is damaged: {err}") from None
+    if manifest["format_version"] != FORMAT_VERSION:
+        raise DatasetError(
+            f"{root} is in dataset format {manifest['format_version']} (this captchagen reads "
+            f"{FORMAT_VERSION}); render it again with `captchagen make`"
+        )
     return Dataset(root, manifest, spec)
 
 
 _MANIFEST_SHAPE = {
+    "format_version": int,
     "spec": dict,
     "spec_digest": str,
     "seed": int,
@@ -504,20 +543,20 @@ def verify_dataset(
 
     ds = open_dataset(path)
     problems: list[str] = []
-    metadata = (ds.root / "metadata.csv").read_bytes()
+    try:
+        metadata = (ds.root / METADATA).read_bytes()
+    except FileNotFoundError:
+        raise DatasetError(f"{ds.root / METADATA} is missing; re-run `captchagen make`") from None
     if hashlib.sha256(metadata).hexdigest() != ds.manifest.get("metadata_sha256"):
-        problems.append("metadata.csv does not match the digest in dataset.json")
+        problems.append(f"{METADATA} does not match the digest in dataset.json")
     records = ds.records()
     if len(records) != ds.n:
-        problems.append(f"metadata.csv lists {len(records)} images, dataset.json says {ds.n}")
+        problems.append(f"{METADATA} lists {len(records)} images, dataset.json says {ds.n}")
     listed = set()
     width, height = ds.spec.width, ds.spec.height
     for k, rec in enumerate(records):
         name = rec["file_name"]
         listed.add(name)
-        if not _is_image_name(name):
-            problems.append(f"{name!r}: not a file name inside images/")
-            continue
         file = ds.root / name
         try:
             data = file.read_bytes()
@@ -537,10 +576,12 @@ def verify_dataset(
         if progress and k % 1000 == 999:
             progress(1000)
     on_disk = {
-        f"images/{p.name}" for p in (ds.root / "images").iterdir() if not p.name.startswith(".")
+        p.relative_to(ds.root).as_posix()
+        for p in (ds.root / "images").rglob("*")
+        if p.is_file() and not p.name.startswith(".")
     }
     for extra in sorted(on_disk - listed)[:10]:
-        problems.append(f"{extra}: on disk but not in metadata.csv")
+        problems.append(f"{extra}: on disk but not in {METADATA}")
     for folder in _writer_folders(ds.root):
         for tmp in stale_temporaries(folder)[:10]:
             problems.append(
@@ -568,7 +609,7 @@ def dataset_info(path: str | Path) -> dict:
     lengths: dict[int, int] = {}
     for rec in records:
         lengths[int(rec["length"])] = lengths.get(int(rec["length"]), 0) + 1
-    size = sum(f.stat().st_size for f in (ds.root / "images").iterdir())
+    size = sum(f.stat().st_size for f in (ds.root / "images").rglob("*") if f.is_file())
     packed = ds.root / "packed" / "images.npy"
     return {
         "path": str(ds.root),
@@ -610,8 +651,6 @@ def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None
         tmp = Path(fh.name)
         arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(records), h, w))
         for k, rec in enumerate(records):
-            if not _is_image_name(rec["file_name"]):
-                raise DatasetError(f"metadata.csv names {rec['file_name']!r}, not an image file")
             data = (ds.root / rec["file_name"]).read_bytes()
             if hashlib.sha256(data).hexdigest() != rec["sha256"]:
                 raise DatasetError(
@@ -651,7 +690,7 @@ def load_packed(
     path: str | Path, *, check_pixels: bool = True, mmap: bool = False
 ) -> tuple[dict, np.ndarray]:
     """``packed/labels.json`` and ``packed/images.npy``, checked against the dataset: labels
-    against metadata.csv's digest, the array's shape, and (``check_pixels``) every pixel
+    against metadata.jsonl's digest, the array's shape, and (``check_pixels``) every pixel
     against the digest recorded when it was packed. Raises DatasetError on any mismatch."""
     ds = open_dataset(path)
     folder = ds.root / "packed"

@@ -1,4 +1,3 @@
-import csv
 import hashlib
 import json
 import os
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generator import RENDER_VERSION
+from generator import RENDER_VERSION, dataset
 from generator.dataset import (
     DatasetError,
     RunConfig,
@@ -44,10 +43,11 @@ def test_layout_labels_and_manifest(tmp_path, small_chunks):
     cfg = config(n=90, name="medium")
     result = make_dataset(cfg, tmp_path / "d")
     assert result.complete and result.written == 90
-    with open(tmp_path / "d" / "metadata.csv") as fh:
-        rows = list(csv.DictReader(fh))
-    assert [r["index"] for r in rows] == [str(i) for i in range(90)]
-    assert rows[0]["file_name"] == "images/000000.png"
+    lines = (tmp_path / "d" / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [r["index"] for r in rows] == list(range(90))
+    assert rows[0]["file_name"] == "images/0000/000000.png"
+    assert all(isinstance(r["text"], str) for r in rows)
     for r in rows[:10]:
         sample = render_sample(cfg.spec, 5, int(r["index"]))
         assert r["text"] == sample.text
@@ -58,6 +58,15 @@ def test_layout_labels_and_manifest(tmp_path, small_chunks):
     assert manifest["spec_digest"] == cfg.spec.digest()
     assert manifest["render_version"] == RENDER_VERSION
     assert open_dataset(tmp_path / "d").spec == cfg.spec
+
+
+def test_images_are_spread_over_folders_of_bounded_size(tmp_path, small_chunks, monkeypatch):
+    monkeypatch.setattr(dataset, "FILES_PER_FOLDER", 40)
+    make_dataset(config(n=90), tmp_path / "d")
+    folders = sorted(p for p in (tmp_path / "d" / "images").iterdir())
+    assert [p.name for p in folders] == ["0000", "0001", "0002"]
+    assert [len(list(p.iterdir())) for p in folders] == [40, 40, 10]
+    assert verify_dataset(tmp_path / "d").ok
 
 
 def test_two_runs_workers_and_shards_give_identical_bytes(tmp_path, small_chunks):
@@ -91,12 +100,12 @@ def test_resume_redoes_only_unfinished_chunks(tmp_path, small_chunks):
     # Simulate a crash: manifest not yet written, two chunks without journal (one with half its
     # images, one with none), a stray temporary from an interrupted atomic write.
     (out / "dataset.json").unlink()
-    (out / "metadata.csv").unlink()
+    (out / "metadata.jsonl").unlink()
     for chunk in (1, 3):
-        (out / ".captchagen" / "chunks" / f"chunk-{chunk:06d}.csv").unlink()
+        (out / ".captchagen" / "chunks" / f"chunk-{chunk:06d}.jsonl").unlink()
     for i in range(120, 160):
-        (out / f"images/{i:06d}.png").unlink()
-    (out / "images" / ".000121.png.abc.tmp").write_bytes(b"partial")
+        (out / f"images/0000/{i:06d}.png").unlink()
+    (out / "images" / "0000" / ".000121.png.abc.tmp").write_bytes(b"partial")
     result = make_dataset(cfg, out)
     assert result.written == 80
     assert tree(out) == tree(clean)
@@ -158,13 +167,13 @@ def test_verify_finds_tampering(tmp_path, small_chunks):
     make_dataset(config(n=60), out)
     report = verify_dataset(out, rerender=5)
     assert report.ok and report.checked == 60
-    (out / "images/000003.png").write_bytes(b"garbage")
-    (out / "images/000004.png").unlink()
-    (out / "images/999999.png").write_bytes(b"extra")
+    (out / "images/0000/000003.png").write_bytes(b"garbage")
+    (out / "images/0000/000004.png").unlink()
+    (out / "images/0000/999999.png").write_bytes(b"extra")
     problems = verify_dataset(out).problems
     assert any("000003.png: checksum mismatch" in p for p in problems)
     assert any("000004.png: missing" in p for p in problems)
-    assert any("999999.png: on disk but not in metadata.csv" in p for p in problems)
+    assert any("999999.png: on disk but not in metadata.jsonl" in p for p in problems)
 
 
 def test_incomplete_or_foreign_directory_cannot_be_opened(tmp_path, small_chunks):
@@ -198,5 +207,5 @@ def test_written_files_honour_the_umask(tmp_path, small_chunks):
         make_dataset(config(n=3), tmp_path / "d")
     finally:
         os.umask(old)
-    for name in ("images/000000.png", "metadata.csv", "dataset.json"):
+    for name in ("images/0000/000000.png", "metadata.jsonl", "dataset.json"):
         assert (tmp_path / "d" / name).stat().st_mode & 0o777 == 0o644

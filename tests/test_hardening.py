@@ -61,7 +61,7 @@ def test_concurrent_makes_into_one_directory_never_mix(tmp_path):
         assert report.ok, report.problems[:5]
         seeds = {r["seed"] for r in open_dataset(out).records()}
         assert len(seeds) == 1, f"trial {trial} mixed seeds {seeds}"
-        assert not list((out / "images").glob(".*.tmp"))
+        assert not list((out / "images").rglob(".*.tmp"))
 
 
 KILLER = textwrap.dedent(
@@ -108,8 +108,8 @@ def test_rerunning_make_repairs_a_damaged_finished_dataset(tmp_path):
     make_dataset(cfg, tmp_path / "clean")
     out = tmp_path / "d"
     make_dataset(cfg, out)
-    (out / "images" / "000003.png").unlink()
-    (out / "images" / "000007.png").write_bytes(b"not a png")
+    (out / "images" / "0000" / "000003.png").unlink()
+    (out / "images" / "0000" / "000007.png").write_bytes(b"not a png")
     assert not verify_dataset(out).ok
     result = make_dataset(cfg, out)
     assert result.repaired == 2 and result.written == 0
@@ -130,7 +130,7 @@ def test_tampered_evaluation_cache_is_rerendered_not_trusted(tmp_path, capsys):
     np.testing.assert_array_equal(again.images, pixels)
     assert again.digest == first.digest
     # Tampered images and pixels together: the images are re-rendered from their pure function.
-    (first.root / "images" / "000001.png").write_bytes(b"junk")
+    (first.root / "images" / "0000" / "000001.png").write_bytes(b"junk")
     np.save(first.root / "packed" / "images.npy", np.zeros_like(pixels))
     np.testing.assert_array_equal(get_eval_set(spec, 12, tmp_path).images, pixels)
 
