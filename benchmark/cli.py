@@ -15,7 +15,13 @@ app = make_app(
     PROG, "Benchmark a captcha recognizer per difficulty level and compare CTC decoders."
 )
 
-Cache = Annotated[Path, typer.Option(help="Where evaluation sets are cached.")]
+Cache = Annotated[
+    Path | None,
+    typer.Option(
+        help="Where evaluation sets are cached (default: the user cache folder, "
+        "~/.cache/captchabench/evalsets on Linux, or $CAPTCHABENCH_CACHE)."
+    ),
+]
 
 
 @app.command()
@@ -29,7 +35,13 @@ def run(
         ),
     ] = "all",
     model: Annotated[
-        Path | None, typer.Option("--model", "-m", help="Run directory (default: reference model).")
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Pretrained model name (reference), run directory or .safetensors file "
+            "(default: reference).",
+        ),
     ] = None,
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 1000,
     decoders: Annotated[
@@ -44,7 +56,7 @@ def run(
             help="Train a fresh default model for this many steps first (into OUT/model)."
         ),
     ] = None,
-    cache: Cache = Path("data/evalsets"),
+    cache: Cache = None,
 ) -> None:
     """Evaluate a model on reserved-seed evaluation sets and write OUT/report.md, metrics.csv,
     metrics.json, predictions.csv (every sample's reading) and figures/."""
@@ -197,11 +209,14 @@ def matrix(
     train_steps: Annotated[int, typer.Option(help="Training steps per model.")] = 2000,
     arch: Annotated[str, typer.Option(help="Model preset.")] = "small",
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 500,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
-        "results/matrix"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Output directory (the committed table lives in results/matrix)."
+        ),
+    ] = Path("runs/matrix/report"),
     runs: Annotated[Path, typer.Option(help="Where the trained models go.")] = Path("runs/matrix"),
-    cache: Cache = Path("data/evalsets"),
+    cache: Cache = None,
 ) -> None:
     """Train one model per level (after a short warm-up on easy, as `crnn train` does), test
     each on every level (greedy): a transfer matrix."""

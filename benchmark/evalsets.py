@@ -27,7 +27,18 @@ from generator.errors import UserError
 from generator.seeds import BENCHMARK_SEED
 from generator.spec import CaptchaSpec, load_spec, preset
 
-DEFAULT_CACHE = Path("data/evalsets")
+
+def default_cache() -> Path:
+    """The user's cache folder (platformdirs: ~/.cache/captchabench/evalsets on Linux), so an
+    installed ``bench`` never litters the current directory; CAPTCHABENCH_CACHE overrides it."""
+    import os
+
+    from platformdirs import user_cache_path
+
+    override = os.environ.get("CAPTCHABENCH_CACHE")
+    return Path(override) if override else user_cache_path("captchabench") / "evalsets"
+
+
 MAX_EVAL_N = 1_000_000  # samples per level: packed in memory at evaluation time
 LEVELS = ("easy", "medium", "hard", "extreme")
 
@@ -70,13 +81,14 @@ def resolve_levels(text: str) -> list[CaptchaSpec]:
     return specs
 
 
-def get_eval_set(
-    spec: CaptchaSpec, n: int, cache: Path = DEFAULT_CACHE, workers: int = 1
-) -> EvalSet:
+def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: int = 1) -> EvalSet:
     if n <= 0:
         raise EvalSetError(f"--n must be a positive number of samples, got {n}")
     # Keyed on the renderer version too: a renderer change must not reuse stale images.
-    root = Path(cache) / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-f{FORMAT_VERSION}-n{n}"
+    root = (
+        Path(cache or default_cache())
+        / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-f{FORMAT_VERSION}-n{n}"
+    )
     config = RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n, evaluation=True)
     if not (root / "packed" / "labels.json").exists():
         make_dataset(config, root, workers=workers, wait=True)

@@ -22,7 +22,7 @@ from crnn.recognizer import Recognizer
 from generator.errors import UserError
 from generator.spec import CaptchaSpec
 
-from .evalsets import DEFAULT_CACHE, get_eval_set
+from .evalsets import get_eval_set
 from .metrics import (
     accuracy_at_coverage,
     accuracy_by_length,
@@ -114,7 +114,7 @@ def evaluate(
     specs: list[CaptchaSpec],
     n: int,
     decoders: list[DecoderSpec],
-    cache: Path = DEFAULT_CACHE,
+    cache: Path | None = None,
     progress=None,
 ) -> BenchResult:
     chars = rec.chars

@@ -17,9 +17,12 @@ app = make_app(
 )
 
 ModelPath = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
-        "--model", "-m", help="Run directory or .safetensors file (default: the reference model)."
+        "--model",
+        "-m",
+        help="Pretrained model name (reference), run directory, .safetensors or .onnx file "
+        "(default: reference).",
     ),
 ]
 
@@ -158,9 +161,9 @@ def export(
     output 'log_probs' (N,T,C), blank = 0)."""
     from crnn.checkpoint import load_model
     from crnn.export import export_onnx
-    from crnn.recognizer import REFERENCE_MODEL
+    from crnn.registry import resolve_model
 
-    net, _ = load_model(model or REFERENCE_MODEL)
+    net, _ = load_model(resolve_model(model).path)
     export_onnx(net, onnx)
     typer.echo(f"wrote {onnx}")
 
@@ -171,9 +174,9 @@ def info(model: ModelPath = None) -> None:
     import json
 
     from crnn.checkpoint import load_model
-    from crnn.recognizer import REFERENCE_MODEL
+    from crnn.registry import resolve_model
 
-    _, document = load_model(model or REFERENCE_MODEL)
+    _, document = load_model(resolve_model(model).path)
     typer.echo(json.dumps({k: v for k, v in document.items() if k != "train_args"}, indent=2))
 
 

@@ -23,8 +23,8 @@ from .checkpoint import load_model
 from .data import preprocess
 from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
 from .model import CRNN
+from .registry import resolve_model
 
-REFERENCE_MODEL = Path(__file__).resolve().parent.parent / "results" / "models" / "reference"
 _READABLE_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "RGBX", "I;16", "I"}
 _MIN_SIDE = 12
 _MAX_SIDE = 4096  # the largest canvas a spec allows
@@ -60,9 +60,13 @@ class Recognizer:
         self.model = fold_batchnorm(model).to(self.device).to(memory_format=torch.channels_last)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, device: str = "cpu") -> Recognizer:
-        model, document = load_model(path or REFERENCE_MODEL, device)
-        return cls(model, document, device)
+    def load(cls, model: str | Path | None = None, device: str = "cpu") -> Recognizer:
+        """A pretrained name (default: ``reference``), a run directory or a .safetensors file."""
+        ref = resolve_model(model)
+        if ref.is_onnx:
+            raise ImageInputError(f"{ref.path} is an ONNX file; use crnn.onnx_reader.OnnxReader")
+        weights, document = load_model(ref.path, device)
+        return cls(weights, document, device)
 
     @property
     def chars(self) -> str:

@@ -45,3 +45,9 @@ def tiny(**kw) -> TrainConfig:
         log_every=1,
     )
     return TrainConfig(**{**defaults, **kw})
+
+
+@pytest.fixture(autouse=True)
+def _private_eval_cache(tmp_path_factory, monkeypatch):
+    """Evaluation sets the tests render go to a temporary folder, never the user's cache."""
+    monkeypatch.setenv("CAPTCHABENCH_CACHE", str(tmp_path_factory.getbasetemp() / "evalsets"))
