@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from crnn.data import preprocess
 from crnn.decode import DecoderSpec
 from crnn.metrics import char_accuracy, character_error_rate, sequence_accuracy
 from crnn.model import parameter_count
+from crnn.preprocess import preprocess
 from crnn.recognizer import Recognizer
 from generator.errors import UserError
 from generator.spec import CaptchaSpec
@@ -83,9 +83,9 @@ class BenchResult:
     levels: list[LevelResult]
 
 
-def _tensor(images: np.ndarray, height: int, width: int) -> torch.Tensor:
+def _tensor(images: np.ndarray, height: int, width: int, resize: str) -> torch.Tensor:
     return torch.from_numpy(
-        np.stack([preprocess(Image.fromarray(a), height, width) for a in images])
+        np.stack([preprocess(Image.fromarray(a), height, width, resize) for a in images])
     )
 
 
@@ -127,7 +127,7 @@ def evaluate(
                 f"{''.join(sorted(missing))!r}"
             )
         evalset = get_eval_set(spec, n, cache)
-        x = _tensor(evalset.images, rec.config.height, rec.config.width)
+        x = _tensor(evalset.images, rec.config.height, rec.config.width, rec.config.resize)
         ms1, rate, log_probs = _forward_speed(rec, x)
         level = LevelResult(
             spec.name,

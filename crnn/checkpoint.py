@@ -93,7 +93,14 @@ def _tensor_metadata(path: Path) -> dict[str, str]:
 # The model's config also travels inside the weights file (safetensors metadata), so a
 # config.json edited or copied from another model is caught instead of silently mis-reading.
 _META_KEY = "captchabench.model"
-_MODEL_SHAPE = {"arch": str, "charset": str, "height": int, "width": int, "max_label": int}
+_MODEL_SHAPE = {
+    "arch": str,
+    "charset": str,
+    "height": int,
+    "width": int,
+    "max_label": int,
+    "resize?": str,
+}
 _CONFIG_SHAPE = {"model": _MODEL_SHAPE, "source_size?": ([int], type(None))}
 _STATE_SHAPE = {
     "step": int,
@@ -160,19 +167,21 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[CRNN, dict[str, A
     weights, config_file = _resolve(path)
     config, document = read_model_config(config_file)
     recorded = _tensor_metadata(weights).get(_META_KEY)
-    if recorded is not None and recorded != _model_blob(config):
+    if recorded is not None:
         try:
-            theirs = json.loads(recorded)
-        except json.JSONDecodeError:
+            theirs = {**ModelConfig().to_dict(), **json.loads(recorded)}  # older: fewer keys
+        except (json.JSONDecodeError, TypeError):
             theirs = {}
+        mine = config.to_dict()
         diffs = [
-            f"{k} {document['model'][k]!r} (weights: {theirs.get(k)!r})"
-            for k in _MODEL_SHAPE
-            if theirs.get(k) != document["model"][k]
+            f"{k} {mine[k]!r} (weights: {theirs.get(k)!r})"
+            for k in mine
+            if theirs.get(k) != mine[k]
         ]
-        raise CheckpointError(
-            f"{config_file} does not match {weights.name}: {', '.join(diffs) or 'metadata'}"
-        )
+        if diffs:
+            raise CheckpointError(
+                f"{config_file} does not match {weights.name}: {', '.join(diffs)}"
+            )
     model = CRNN(config)
     state = _load_tensors(weights, device)
     try:
@@ -223,12 +232,13 @@ def read_training_meta(run_dir: Path) -> dict:
 def load_training_state(run_dir: Path, model, optimizer, scheduler) -> dict:
     meta = read_training_meta(run_dir)
     core = model.module if hasattr(model, "module") else model
-    if meta.get("model", core.config.to_dict()) != core.config.to_dict():
+    recorded = {**ModelConfig().to_dict(), **meta.get("model", core.config.to_dict())}
+    if recorded != core.config.to_dict():
         theirs = meta["model"]
         diffs = [
-            f"--{k.replace('_', '-')} {theirs[k]!r}"
-            for k in _MODEL_SHAPE
-            if theirs[k] != getattr(core.config, k)
+            f"--{k.replace('_', '-')} {theirs.get(k)!r}"
+            for k in core.config.to_dict()
+            if theirs.get(k, getattr(ModelConfig(), k)) != getattr(core.config, k)
         ]
         raise CheckpointError(
             f"{run_dir} was trained with {', '.join(diffs)}; resume with the same settings"

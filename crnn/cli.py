@@ -77,6 +77,13 @@ def train(
         typer.Option(help="Preset or spec file for the curriculum (default: the first style)."),
     ] = None,
     width: Annotated[int, typer.Option(help="Model input width (height is 32); T = width/4.")] = 96,
+    resize: Annotated[
+        str,
+        typer.Option(
+            help="How images reach the input size: stretch, or pad (keep the aspect ratio, "
+            "pad or squeeze the width)."
+        ),
+    ] = "stretch",
     seed: Annotated[int, typer.Option(help="Training seed (must be < 2**48).")] = 0,
     val_every: Annotated[int, typer.Option(help="Validate and checkpoint every N steps.")] = 250,
     val_size: Annotated[int, typer.Option(help="Held-out samples per style.")] = 300,
@@ -117,6 +124,7 @@ def train(
         warmup_style=warmup_style,
         seed=seed,
         width=width,
+        resize=resize,
         val_every=val_every,
         val_size=val_size,
         workers=workers,

@@ -23,17 +23,11 @@ from generator.spec import CaptchaSpec
 from generator.stream import shard_indices
 from generator.torch_stream import consumer_id
 
+from .preprocess import preprocess
+
 
 class DataError(UserError):
     """Training or evaluation data that cannot be used with this model."""
-
-
-def preprocess(image: Image.Image, height: int, width: int) -> np.ndarray:
-    """Any PIL image -> float32 (1, H, W) in [-1, 1], grayscale, resized to the model input."""
-    gray = image if image.mode == "L" else image.convert("L")
-    if gray.size != (width, height):
-        gray = gray.resize((width, height), Image.Resampling.BILINEAR)
-    return np.asarray(gray, dtype=np.float32)[None] * (2.0 / 255.0) - 1.0
 
 
 def encode_targets(texts: Sequence[str], charset: Charset) -> tuple[torch.Tensor, torch.Tensor]:
@@ -57,8 +51,10 @@ class _BatchStream(IterableDataset):
         width: int,
         start_batch: int,
         stop_batch: int | None,
+        resize: str = "stretch",
     ) -> None:
         super().__init__()
+        self.resize = resize
         self.seed = seed
         self.batch_size = batch_size
         self.charset = charset
@@ -68,7 +64,7 @@ class _BatchStream(IterableDataset):
         self.stop_batch = stop_batch
 
     def _collate(self, images: list[Image.Image], texts: list[str]) -> Batch:
-        arrays = np.stack([preprocess(im, self.height, self.width) for im in images])
+        arrays = np.stack([preprocess(im, self.height, self.width, self.resize) for im in images])
         targets, lengths = encode_targets(texts, self.charset)
         return torch.from_numpy(arrays), targets, lengths, texts
 
@@ -101,8 +97,9 @@ class GeneratorBatches(_BatchStream):
         stop_batch: int | None = None,
         warmup_batches: int = 0,
         warmup_spec: CaptchaSpec | None = None,
+        resize: str = "stretch",
     ) -> None:
-        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch)
+        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch, resize)
         self.specs = list(specs)
         self.warmup_batches = warmup_batches
         self.warmup_specs = [warmup_spec] if warmup_spec is not None else self.specs[:1]
@@ -139,8 +136,9 @@ class DiskBatches(_BatchStream):
         *,
         start_batch: int = 0,
         stop_batch: int | None = None,
+        resize: str = "stretch",
     ) -> None:
-        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch)
+        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch, resize)
         ds = open_dataset(root)
         self.root = ds.root
         records = ds.records()
@@ -193,7 +191,12 @@ def loader(stream: _BatchStream, workers: int) -> DataLoader:
 
 
 def render_eval_set(
-    specs: Sequence[CaptchaSpec], seed: int, n_per_spec: int, height: int, width: int
+    specs: Sequence[CaptchaSpec],
+    seed: int,
+    n_per_spec: int,
+    height: int,
+    width: int,
+    resize: str = "stretch",
 ) -> tuple[torch.Tensor, list[str], list[str]]:
     """``n_per_spec`` samples of each style (indices 0..n-1 of ``seed``): images, texts, style
     names."""
@@ -201,7 +204,7 @@ def render_eval_set(
     for spec in specs:
         for i in range(n_per_spec):
             sample = render_sample(spec, seed, i)
-            images.append(preprocess(sample.image, height, width))
+            images.append(preprocess(sample.image, height, width, resize))
             texts.append(sample.text)
             names.append(spec.name)
     return torch.from_numpy(np.stack(images)), texts, names

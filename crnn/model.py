@@ -15,6 +15,8 @@ from torch import nn
 from generator.charset import Charset
 from generator.errors import UserError
 
+from .preprocess import RESIZE_MODES
+
 
 class ModelConfigError(UserError):
     """An architecture that cannot read the labels it is asked to read."""
@@ -47,8 +49,13 @@ class ModelConfig:
     height: int = 32
     width: int = 96
     max_label: int = 6  # longest label the model must be able to emit
+    resize: str = "stretch"  # how images reach height x width: stretch, or pad (keep aspect)
 
     def __post_init__(self) -> None:
+        if self.resize not in RESIZE_MODES:
+            raise ModelConfigError(
+                f"resize {self.resize!r} is not one of {', '.join(RESIZE_MODES)}"
+            )
         if self.arch not in ARCHS:
             raise ModelConfigError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
         if self.height != 32:

@@ -20,9 +20,9 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from generator.errors import UserError
 
 from .checkpoint import load_model
-from .data import preprocess
 from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
 from .model import CRNN
+from .preprocess import preprocess
 from .registry import resolve_model
 
 _READABLE_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "RGBX", "I;16", "I"}
@@ -103,7 +103,10 @@ class Recognizer:
         if min(w, h) < _MIN_SIDE:
             raise ImageInputError(f"{name}: {w}x{h} is too small to hold a captcha")
         expected = self.source_size[0] / self.source_size[1]
-        if not 1 / _MAX_ASPECT_DRIFT <= (w / h) / expected <= _MAX_ASPECT_DRIFT:
+        if self.config.resize == "pad":  # aspect kept: anything a captcha line can look like
+            if not 0.5 <= w / h <= 12:
+                raise ImageInputError(f"{name}: {w}x{h} does not have a text line's shape")
+        elif not 1 / _MAX_ASPECT_DRIFT <= (w / h) / expected <= _MAX_ASPECT_DRIFT:
             raise ImageInputError(
                 f"{name}: {w}x{h} is far from the {self.source_size[0]}x{self.source_size[1]} "
                 "captchas this model was trained on"
@@ -119,7 +122,9 @@ class Recognizer:
         if not images:
             raise ImageInputError("no images given")
         cfg = self.config
-        arrays = np.stack([preprocess(self._open(im), cfg.height, cfg.width) for im in images])
+        arrays = np.stack(
+            [preprocess(self._open(im), cfg.height, cfg.width, cfg.resize) for im in images]
+        )
         return self.log_probs_of(torch.from_numpy(arrays), batch_size)
 
     def log_probs_of(self, tensor: torch.Tensor, batch_size: int = 256) -> np.ndarray:

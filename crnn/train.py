@@ -69,6 +69,7 @@ class TrainConfig:
     clip_grad: float = 5.0
     seed: int = 0
     width: int = 96
+    resize: str = "stretch"  # or "pad": keep the aspect ratio (crnn.preprocess)
     val_every: int = 250
     val_size: int = 300  # per style
     workers: int = 1
@@ -227,10 +228,8 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     else:
         if not specs:
             raise TrainError("give at least one style to train on")
+        # The first style's alphabet is the model's; the others must draw from within it.
         chars = specs[0].charset.chars
-        for spec in specs[1:]:
-            if spec.charset.chars != chars:
-                raise DataError(f"styles use different charsets ({specs[0].name}, {spec.name})")
         source_size = (specs[0].width, specs[0].height)
         max_label = max(s.text.length[1] for s in specs)
     charset = Charset(chars)
@@ -238,7 +237,11 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
         if not set(spec.charset.chars) <= set(chars):
             raise DataError(f"style {spec.name!r} uses characters outside the data's charset")
     model_config = ModelConfig(
-        arch=config.arch, charset=chars, width=config.width, max_label=max_label
+        arch=config.arch,
+        charset=chars,
+        width=config.width,
+        max_label=max_label,
+        resize=config.resize,
     )
 
     torch.manual_seed(config.seed)
@@ -262,7 +265,13 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             )
     out.mkdir(parents=True, exist_ok=True)
 
-    batches_kw = dict(batch_size=config.batch_size, charset=charset, height=32, width=config.width)
+    batches_kw = dict(
+        batch_size=config.batch_size,
+        charset=charset,
+        height=32,
+        width=config.width,
+        resize=config.resize,
+    )
     # Each optimizer step consumes `world` global batches (one per rank).
     start_batch = start_step * world
     if config.data is not None:
@@ -279,7 +288,7 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             **batches_kw,
         )
     val = (
-        render_eval_set(specs, VALIDATION_SEED, config.val_size, 32, config.width)
+        render_eval_set(specs, VALIDATION_SEED, config.val_size, 32, config.width, config.resize)
         if rank == 0
         else None
     )

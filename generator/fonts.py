@@ -1,8 +1,16 @@
 """Font discovery and glyph-coverage checks.
 
-The default pool uses only fonts that ship inside installed dependencies (the ``captcha`` package
-and matplotlib), so no font binary lives in this repository. Math and symbol faces that claim
-ASCII code points but draw other shapes (cmex10, cmsy10, STIXSize*…) are left out on purpose.
+Every font ships inside an installed dependency (the ``captcha`` package, matplotlib, and the
+font packages on PyPI listed in ``_WIDE_POOL``), so no font binary lives in this repository and a
+spec renders the same bytes on every machine. Math and symbol faces that claim ASCII code points
+but draw other shapes (cmex10, cmsy10, STIXSize*…) are left out on purpose.
+
+A spec's ``text.fonts`` entries are face names, files, folders, or groups:
+
+- ``@default`` — the 14 classic faces the presets use (the empty list means this too);
+- ``@wide`` — those plus 40 faces of 12 more families from font packages (domain randomisation);
+- ``@system`` — opt-in: every font fontconfig (``fc-list``) or the standard font folders know on
+  this machine. Output then depends on the machine, so it is never part of a preset.
 """
 
 from __future__ import annotations
@@ -40,6 +48,36 @@ _DEFAULT_POOL: dict[str, tuple[str, str]] = {
 }
 
 
+def _faces(package: str, folder: str, family: str, styles: str, ext: str = "ttf") -> dict:
+    return {
+        f"{family}-{style}": (package, f"{folder}/{family}-{style}.{ext}")
+        for style in styles.split()
+    }
+
+
+# Families chosen for breadth of shape: humanist and geometric sans, serifs, condensed, rounded,
+# hand-drawn, light to black weights, italics. Each package is a small OFL/Apache font package.
+_WIDE_POOL: dict[str, tuple[str, str]] = {
+    **_faces("font_lato", "files", "Lato", "Regular Bold Black Light Italic"),
+    **_faces("ttf_opensans", "ttf", "OpenSans", "Regular Bold ExtraBold Light Italic"),
+    **_faces("font_source_sans_pro", "files", "SourceSansPro", "Regular Bold Black Light It"),
+    **_faces("font_source_serif_pro", "files", "SourceSerifPro", "Regular Bold Black Light"),
+    **_faces("font_rhd", "files", "RedHatDisplay", "Regular Bold Black Italic"),
+    **_faces("font_manrope", "files", "Manrope", "Regular ExtraBold ExtraLight"),
+    **_faces("font_hanken_grotesk", "files", "HankenGrotesk", "Regular Bold Light", "otf"),
+    **_faces("font_caladea", "files", "Caladea", "Regular Bold Italic"),
+    **_faces("font_amatic_sc", "files", "AmaticSC", "Regular Bold"),
+    **_faces("font_fjallaone", "files", "FjallaOne", "Regular"),
+    **_faces("font_fredoka_one", "files", "FredokaOne", "Regular"),
+    "Intuitive": ("font_intuitive", "files/Intuitive.ttf"),
+    "DejaVuSerif-Bold": ("matplotlib", "mpl-data/fonts/ttf/DejaVuSerif-Bold.ttf"),
+    "DejaVuSansMono-Oblique": ("matplotlib", "mpl-data/fonts/ttf/DejaVuSansMono-Oblique.ttf"),
+    "STIXGeneral-Italic": ("matplotlib", "mpl-data/fonts/ttf/STIXGeneralItalic.ttf"),
+}
+
+GROUPS = ("@default", "@wide", "@system")
+
+
 @functools.cache
 def _package_dir(package: str) -> Path | None:
     import importlib.util
@@ -50,14 +88,59 @@ def _package_dir(package: str) -> Path | None:
     return Path(found.origin).parent
 
 
-def default_pool() -> dict[str, Path]:
-    """Face name -> file of every default-pool font present on this machine."""
+def _present(table: dict[str, tuple[str, str]]) -> dict[str, Path]:
     pool = {}
-    for name, (package, rel) in _DEFAULT_POOL.items():
+    for name, (package, rel) in table.items():
         base = _package_dir(package)
         if base is not None and (base / rel).is_file():
             pool[name] = base / rel
     return pool
+
+
+def default_pool() -> dict[str, Path]:
+    """Face name -> file of every default-pool font present on this machine."""
+    return _present(_DEFAULT_POOL)
+
+
+def wide_pool() -> dict[str, Path]:
+    """The default pool plus the font packages' faces: every named face."""
+    return {**default_pool(), **_present(_WIDE_POOL)}
+
+
+_SYSTEM_FOLDERS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "~/.fonts",
+    "~/.local/share/fonts",
+    "/Library/Fonts",
+    "/System/Library/Fonts",
+    "~/Library/Fonts",
+    "C:/Windows/Fonts",
+)
+
+
+@functools.cache
+def system_fonts() -> tuple[Path, ...]:
+    """Fonts this machine offers: fontconfig's list if ``fc-list`` exists, else the standard
+    font folders. Opt-in only (``@system``): the result differs between machines."""
+    import shutil
+    import subprocess
+
+    found: list[Path] = []
+    if shutil.which("fc-list"):
+        try:
+            listing = subprocess.run(
+                ["fc-list", "--format", "%{file}\\n"], capture_output=True, text=True, timeout=30
+            ).stdout
+            found = [Path(line) for line in listing.splitlines() if line.strip()]
+        except (OSError, subprocess.SubprocessError):
+            found = []
+    if not found:
+        for folder in _SYSTEM_FOLDERS:
+            root = Path(folder).expanduser()
+            if root.is_dir():
+                found += [p for p in root.rglob("*") if p.suffix.lower() in FONT_SUFFIXES]
+    return tuple(sorted({p for p in found if p.suffix.lower() in FONT_SUFFIXES and p.is_file()}))
 
 
 @functools.cache
@@ -87,6 +170,15 @@ class FontChoice:
 
 
 def _expand(entry: str, pool: dict[str, Path]) -> list[Path]:
+    if entry == "@default":
+        return list(default_pool().values())
+    if entry == "@wide":
+        return list(pool.values())
+    if entry == "@system":
+        fonts = list(system_fonts())
+        if not fonts:
+            raise FontError("@system: no fonts found (no fc-list, no standard font folders)")
+        return fonts
     if entry in pool:
         return [pool[entry]]
     path = Path(entry).expanduser()
@@ -97,16 +189,20 @@ def _expand(entry: str, pool: dict[str, Path]) -> list[Path]:
         return found
     if path.is_file():
         return [path]
-    known = ", ".join(pool)
-    raise FontError(f"font {entry!r} is neither a file, a folder nor a default face ({known})")
+    raise FontError(
+        f"font {entry!r} is neither a file, a folder, a group ({', '.join(GROUPS)}) nor a face "
+        "name (`captchagen fonts` lists them)"
+    )
 
 
 @functools.cache
 def resolve_fonts(entries: tuple[str, ...], chars: str) -> FontChoice:
     """Expand names/files/folders (empty = default pool) and keep fonts covering ``chars``."""
-    pool = default_pool()
+    pool = wide_pool()
     candidates = (
-        list(pool.values()) if not entries else [p for e in entries for p in _expand(e, pool)]
+        list(default_pool().values())
+        if not entries
+        else [p for e in entries for p in _expand(e, pool)]
     )
     kept: list[str] = []
     dropped: list[tuple[str, str]] = []

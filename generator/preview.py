@@ -22,6 +22,8 @@ def contact_sheet(
     font = ImageFont.load_default(size=12)
     cell_w = max(s.width for s in specs) * scale
     cell_h = max(s.height for s in specs) * scale + _CAPTION
+    if any(s.backend == "universal" for s in specs):  # canvases up to 320x100, shown fitted
+        cell_w, cell_h = max(cell_w, 240 * scale), max(cell_h, 75 * scale + _CAPTION)
     block_h = _CAPTION + 4 + rows * (cell_h + _PAD)
     sheet = Image.new("RGB", (_PAD + cols * (cell_w + _PAD), _PAD + len(specs) * block_h), "white")
     draw = ImageDraw.Draw(sheet)
@@ -33,8 +35,12 @@ def contact_sheet(
         for k in range(rows * cols):
             sample = render_sample(spec, seed, k)
             im = sample.image.convert("RGB")
-            if scale != 1:
-                im = im.resize((im.width * scale, im.height * scale), Image.Resampling.NEAREST)
+            # Styles that draw their own canvas size (universal) are fitted into the cell.
+            fit = min(scale, (cell_w) / im.width, (cell_h - _CAPTION) / im.height)
+            if fit != 1:
+                size = (max(1, round(im.width * fit)), max(1, round(im.height * fit)))
+                resample = Image.Resampling.NEAREST if fit == scale else Image.Resampling.LANCZOS
+                im = im.resize(size, resample)
             x = _PAD + (k % cols) * (cell_w + _PAD)
             y = top + _CAPTION + 4 + (k // cols) * (cell_h + _PAD)
             sheet.paste(im, (x, y))

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+import io
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from .spec import CaptchaSpec
 
@@ -62,12 +63,13 @@ class _Uniforms:
         return min(hi, lo + int(self() * (hi - lo + 1)))
 
 
-@functools.lru_cache(maxsize=512)
+# Sized for the 54-face @wide pool at every raster size (the universal style).
+@functools.lru_cache(maxsize=4096)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-@functools.lru_cache(maxsize=32768)
+@functools.lru_cache(maxsize=65536)
 def _glyph(path: str, size: int, char: str) -> Image.Image:
     """Tight 'L' bitmap of one character with a 1-pixel empty border."""
     font = _font(path, size)
@@ -193,7 +195,9 @@ def _ramp(h: int, w: int, direction: int) -> np.ndarray:
     return (ramp - ramp.min()) / max(float(ramp.max() - ramp.min()), 1.0) - 0.5
 
 
-def _background(spec: CaptchaSpec, u: _Uniforms, channels: int) -> tuple[np.ndarray, float]:
+def _background(
+    spec: CaptchaSpec, u: _Uniforms, rng: np.random.Generator, channels: int
+) -> tuple[np.ndarray, float]:
     """The (H, W, C) uint8 background and its base luminance (text contrast is measured from it)."""
     h, w = spec.height, spec.width
     c = spec.color
@@ -204,6 +208,14 @@ def _background(spec: CaptchaSpec, u: _Uniforms, channels: int) -> tuple[np.ndar
     if c.gradient:
         amount = u(-c.gradient, c.gradient)
         shade = amount * _ramp(h, w, u.integer(0, _RAMP_DIRECTIONS - 1))
+    if c.texture:  # smooth blobs: a coarse random grid, cubic-upsampled
+        grid = rng.uniform(-1, 1, size=(u.integer(2, 6), u.integer(3, 12)))
+        blobs = _cubic_upsampler(h, grid.shape[0]) @ grid @ _cubic_upsampler(w, grid.shape[1]).T
+        blobs = (c.texture * blobs).astype(np.float32)
+        shade = blobs if shade is None else shade + blobs
+    if c.grain:
+        grain = rng.integers(-c.grain, c.grain + 1, size=(h, w)).astype(np.float32)
+        shade = grain if shade is None else shade + grain
     canvas = np.empty((h, w, channels), np.uint8)
     for k, level in enumerate(base):
         canvas[..., k] = level if shade is None else np.clip(shade + level, 0, 255)
@@ -374,7 +386,7 @@ def render_native(
     channels = 1 if spec.grayscale else 3
     u = _Uniforms(rng)
 
-    canvas, bg_lum = _background(spec, u, channels)
+    canvas, bg_lum = _background(spec, u, rng, channels)
     warp, warp_bound = _warp_index(spec, u, rng)
     blur_tenths = round(10 * u(*spec.warp.blur))
     # Ink may move by the warp and bleed by the blur kernel; stay clear of the edge by that much.
@@ -383,6 +395,9 @@ def render_native(
 
     font = fonts[u.integer(0, len(fonts) - 1)]
     size = u.integer(*t.font_size)
+    weight = u.integer(*t.weight) if t.weight != (0, 0) else 0
+    hollow = bool(t.hollow) and u() < t.hollow
+    v_offset = u(-t.v_offset, t.v_offset) if t.v_offset else 0.0
     masks, gaps, shifts = [], [], []
     for k, ch in enumerate(text):
         glyph_size = max(6.0, size * u(1 - t.scale_jitter, 1 + t.scale_jitter))
@@ -390,8 +405,11 @@ def render_native(
         glyph = _glyph(font, raster, ch)
         rotation, shear = u(-t.rotation, t.rotation), u(-t.shear, t.shear)
         jitter = [u(-t.perspective, t.perspective) for _ in range(8)] if t.perspective else [0] * 8
-        masks.append(_distort_glyph(glyph, glyph_size / raster, rotation, shear, jitter))
-        shifts.append(u(-t.baseline_jitter, t.baseline_jitter))
+        mask = _distort_glyph(glyph, glyph_size / raster, rotation, shear, jitter)
+        if weight or hollow:
+            mask = _restroke(mask, weight, hollow)
+        masks.append(mask)
+        shifts.append(max(-1.0, min(1.0, u(-t.baseline_jitter, t.baseline_jitter) + v_offset)))
         if k:
             gaps.append(u(*t.spacing))
     offset_share = u()
@@ -440,6 +458,12 @@ def render_native(
         picked = ink_colours[u.integer(0, len(ink_colours) - 1)]
         return picked if channels == 3 else picked[0]
 
+    if noise.cuts != (0, 0):  # background-coloured strokes through the glyphs
+        cut_fill = tuple(int(v) for v in canvas[h // 2, w // 2])
+        for _ in range(u.integer(*noise.cuts)):
+            ends = [(u(0, w * 0.3), u(band_lo, band_hi)), (u(w * 0.7, w), u(band_lo, band_hi))]
+            fill = cut_fill if channels == 3 else cut_fill[0]
+            draw.line(ends, fill=fill, width=u.integer(1, 2))
     for _ in range(u.integer(*noise.lines)):
         ends = [(u(0, w * 0.25), u(band_lo, band_hi)), (u(w * 0.75, w), u(band_lo, band_hi))]
         draw.line(ends, fill=stroke_fill(), width=u.integer(*noise.line_width))
@@ -451,7 +475,7 @@ def render_native(
         )
     # Dots, warp, speckle and blur work on one numpy copy of the image.
     n_dots = u.integer(*noise.dots)
-    if n_dots or warp is not None or noise.speckle or blur_tenths:
+    if n_dots or warp is not None or noise.speckle or noise.salt_pepper or blur_tenths:
         arr = np.array(image).reshape(h, w, channels)
         layer_arr = None if layer is None else np.asarray(layer)[..., None]
         if n_dots:
@@ -468,6 +492,9 @@ def render_native(
         if noise.speckle:
             hit = rng.random((h, w)) < noise.speckle
             arr[hit] = rng.integers(0, 256, size=(int(hit.sum()), 1), dtype=np.uint8)
+        if noise.salt_pepper:
+            hit = rng.random((h, w)) < noise.salt_pepper
+            arr[hit] = (rng.random((int(hit.sum()), 1)) < 0.5).astype(np.uint8) * 255
         if blur_tenths:
             taps = _blur_taps(blur_tenths)
             arr = _blur(arr, taps)
@@ -476,10 +503,35 @@ def render_native(
         image = Image.fromarray(arr[..., 0] if channels == 1 else arr)
         if layer_arr is not None:
             layer = Image.fromarray(layer_arr[..., 0])
+    if spec.warp.jpeg != (0, 0):  # compression artefacts of a re-encoded captcha
+        quality = u.integer(*spec.warp.jpeg)
+        if quality:
+            buf = io.BytesIO()
+            image.save(buf, format="JPEG", quality=quality)
+            buf.seek(0)
+            with Image.open(buf) as decoded:
+                image = decoded.convert(image.mode)
     text_layer = None
     if layer is not None:
         text_layer = TextLayer(np.asarray(layer, np.float32) / 255.0, len(masks))
     return image, text_layer
+
+
+def _restroke(mask: Image.Image, weight: int, hollow: bool) -> Image.Image:
+    """Embolden (weight > 0) or thin (weight < 0) a glyph mask by ``|weight|`` pixels with
+    max/min filters, then optionally keep only its outline."""
+    if weight > 0:
+        mask = ImageOps.expand(mask, border=weight, fill=0).filter(
+            ImageFilter.MaxFilter(2 * weight + 1)
+        )
+    elif weight < 0 and min(mask.size) > 6:  # a tiny glyph would vanish
+        mask = mask.filter(ImageFilter.MinFilter(3))
+    if hollow:
+        ring = 1 if min(mask.size) < 24 else 2
+        inner = mask.filter(ImageFilter.MinFilter(2 * ring + 1))
+        mask = ImageChops.subtract(mask, inner)
+    box = mask.getbbox()
+    return mask.crop(box) if box else mask
 
 
 def touches_edge(coverage: np.ndarray, threshold: float = CLIP_THRESHOLD) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from .fonts import resolve_fonts
+from .randomize import draw_case, randomize
 from .render import TextLayer, render_native
 from .spec import DIFFICULTIES, CaptchaSpec, preset
 
@@ -114,14 +115,22 @@ def render_sample(
     rng = sample_rng(seed, index)
     text = draw_text(spec, rng)
     fonts = fonts_for(spec)
-    style = _draw_style(spec, rng) if spec.backend == "mixed" else spec
+    if spec.backend == "mixed":
+        style = _draw_style(spec, rng)
+    elif spec.backend == "universal":
+        style = randomize(spec, rng)
+    else:
+        style = spec
+    drawn = draw_case(text, style.text.lowercase, rng)
     if style.backend == "captcha":
         from .captcha_backend import render_captcha
 
-        image, layer = render_captcha(style, text, fonts, rng, with_text_layer=with_text_layer)
+        if spec.backend == "universal":  # one face: the package loads every font it is given
+            fonts = (fonts[int(rng.integers(len(fonts)))],)
+        image, layer = render_captcha(style, drawn, fonts, rng, with_text_layer=with_text_layer)
     else:
-        image, layer = render_native(style, text, fonts, rng, with_text_layer=with_text_layer)
-    label = style.name if spec.backend == "mixed" else spec.backend
+        image, layer = render_native(style, drawn, fonts, rng, with_text_layer=with_text_layer)
+    label = style.name if spec.backend in ("mixed", "universal") else spec.backend
     return Sample(index, seed, text, image, label, layer)
 
 

@@ -24,7 +24,7 @@ from .jsonfile import parse_json
 
 IntRange = tuple[int, int]
 FloatRange = tuple[float, float]
-Backend = Literal["native", "captcha", "mixed"]
+Backend = Literal["native", "captcha", "mixed", "universal"]
 BACKENDS: tuple[str, ...] = typing.get_args(Backend)
 
 
@@ -60,6 +60,16 @@ class TextStyle:
     baseline_jitter: float = _bounded(
         0.3, 0.0, 1.0, "share of the free vertical room a glyph may wander"
     )
+    v_offset: float = _bounded(
+        0.0, 0.0, 1.0, "max share of the free vertical room the whole text moves off centre"
+    )
+    weight: IntRange = _bounded(
+        (0, 0), -1, 3, "stroke thinning (< 0) or emboldening (> 0) in pixels, one per sample"
+    )
+    hollow: float = _bounded(0.0, 0.0, 1.0, "probability that a sample's glyphs are outlines")
+    lowercase: float = _bounded(
+        0.0, 0.0, 1.0, "share of letters drawn in lowercase (labels stay as drawn from the charset)"
+    )
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,8 @@ class ColorStyle:
     saturation: int = _bounded(30, 0, 128, "max per-channel tint added to a luminance (colour)")
     per_char: bool = field(default=False, metadata={"doc": "draw a colour per character"})
     gradient: int = _bounded(0, 0, 255, "max background luminance change across the canvas")
+    grain: int = _bounded(0, 0, 128, "per-pixel background noise amplitude (luminance)")
+    texture: int = _bounded(0, 0, 128, "smooth random background texture amplitude (luminance)")
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,8 @@ class NoiseStyle:
     line_width: IntRange = _bounded((1, 2), 1, 20, "width of lines and curves in pixels")
     grid: float = _bounded(0.0, 0.0, 1.0, "probability of a background grid")
     speckle: float = _bounded(0.0, 0.0, 0.5, "fraction of pixels replaced by random grey")
+    cuts: IntRange = _bounded((0, 0), 0, 20, "strokes in the background colour cutting glyphs")
+    salt_pepper: float = _bounded(0.0, 0.0, 0.5, "fraction of pixels set to black or white")
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,7 @@ class WarpStyle:
     wave_period: FloatRange = _bounded((60.0, 120.0), 4.0, 2000.0, "global sine warp period, px")
     elastic: float = _bounded(0.0, 0.0, 20.0, "max displacement of a smooth random field, px")
     blur: FloatRange = _bounded((0.0, 0.3), 0.0, 10.0, "Gaussian blur radius, px")
+    jpeg: IntRange = _bounded((0, 0), 0, 95, "JPEG quality of a final re-encoding; 0 = none")
 
 
 @dataclass(frozen=True)
@@ -184,6 +199,11 @@ def validate(spec: CaptchaSpec) -> None:
         raise SpecError(f"text.charset: {err}") from None
     del charset
     t = spec.text
+    if t.lowercase and any(ch.islower() for ch in spec.charset.chars):
+        raise SpecError(
+            "text.lowercase draws letters in lowercase under uppercase labels; it needs a "
+            "charset without lowercase letters"
+        )
     if t.font_size[0] > spec.height - 4:
         raise SpecError(
             f"text.font_size starts at {t.font_size[0]} px but the canvas is {spec.height} px high"
@@ -414,6 +434,14 @@ _PRESETS: dict[str, CaptchaSpec] = {
     ),
     # Domain randomisation across every preset, font and backend.
     "mixed": CaptchaSpec(name="mixed", backend="mixed"),
+    # Every dial drawn independently per sample (generator/randomize.py): canvas size and
+    # aspect, text size and placement, 54 faces, weight, outlines, case, colours, backgrounds,
+    # every noise family, warps, blur, JPEG; the `universal` model trains on it.
+    "universal": CaptchaSpec(
+        name="universal",
+        backend="universal",
+        text=TextStyle(charset="upper_digits", length=(3, 8), fonts=("@wide",)),
+    ),
 }
 
 

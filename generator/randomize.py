@@ -1,0 +1,149 @@
+"""Domain randomisation: one concrete captcha style per sample, every dial drawn independently.
+
+``mixed`` interpolates along one line between the presets, so every sample fills a 160x60 canvas
+with large, centred, mid-weight text. Real captchas differ along axes that line never moves:
+canvas size and aspect, text size and placement, stroke weight, outlines, case, background kind,
+noise family. ``randomize`` draws each of those on its own, within legible bounds, so a model
+trained on the ``universal`` stream has seen every combination rather than one path through them.
+
+The base spec decides what is written (charset, length, fonts); this module decides how it looks.
+All draws come from the sample's generator, so a style is a pure function of (spec, seed, index).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .spec import CaptchaSpec, ColorStyle, NoiseStyle, TextStyle, WarpStyle
+
+CAPTCHA_SHARE = 0.12  # samples drawn by the captcha package itself
+INVERTED_SHARE = 0.15  # light text on a dark background
+
+
+class _Draw:
+    """Scalars from one block of uniforms (one numpy call, not ~60)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._values = rng.random(96).tolist()
+        self._next = 0
+
+    def __call__(self, lo: float = 0.0, hi: float = 1.0) -> float:
+        value = self._values[self._next]
+        self._next += 1
+        return lo + value * (hi - lo)
+
+    def chance(self, p: float) -> bool:
+        return self() < p
+
+    def integer(self, lo: int, hi: int) -> int:
+        return min(hi, lo + int(self() * (hi - lo + 1)))
+
+    def range(self, lo: float, hi: float, width: float) -> tuple[float, float]:
+        """A sub-range [a, a + width'] of [lo, hi]: per-sample variation around a drawn centre."""
+        a = self(lo, hi)
+        return a, min(hi, a + self(0, width))
+
+
+def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
+    d = _Draw(rng)
+    # Canvas: 80x30 ... 320x100, aspect 1.6 ... 5.
+    height = d.integer(30, 100)
+    width = int(min(320, max(80, height * d(1.6, 5.0))))
+    longest = base.text.length[1]
+    # Text height as a share of the canvas: small text in a big canvas too. Capped so the longest
+    # label still fits the width (the renderer shrinks what does not fit, never crops).
+    size_hi = max(12, min(height - 4, round(height * d(0.4, 0.95)), round(2.2 * width / longest)))
+    size_lo = max(10, round(size_hi * d(0.75, 1.0)))
+    if d.chance(CAPTCHA_SHARE):
+        return replace(
+            base,
+            name="captcha",
+            backend="captcha",
+            width=width,
+            height=height,
+            text=replace(base.text, font_size=(min(size_lo, height - 6), min(size_hi, height - 6))),
+        )
+    spacing_lo = d(-0.3, 0.6)
+    text = TextStyle(
+        charset=base.text.charset,
+        length=base.text.length,
+        fonts=base.text.fonts,
+        font_size=(size_lo, size_hi),
+        spacing=(spacing_lo, spacing_lo + d(0.0, 0.3)),
+        rotation=d(0, 35) if d.chance(0.8) else 0.0,
+        shear=d(0, 0.4) if d.chance(0.5) else 0.0,
+        perspective=d(0, 0.15) if d.chance(0.4) else 0.0,
+        scale_jitter=d(0, 0.2),
+        baseline_jitter=d(0, 1),
+        v_offset=d(0, 0.9),
+        # Thinning only where strokes are thick enough to survive it (and the blur after it).
+        weight=(w := d.integer(-1 if size_lo >= 28 else 0, 2), w) if d.chance(0.45) else (0, 0),
+        hollow=0.0,
+        lowercase=d(0.3, 1.0) if d.chance(0.3) and not _has_lowercase(base) else 0.0,
+    )
+    if d.chance(0.07) and size_lo >= 20:  # outlined glyphs, emboldened first so they stay legible
+        text = replace(text, hollow=1.0, weight=(1, 2))
+    inverted = d.chance(INVERTED_SHARE)
+    contrast = d(90, 150)
+    bg_lo = d(150, 250)
+    background = (int(bg_lo), int(min(255, bg_lo + d(0, 60))))
+    ink = (0, int(max(0, min(background[0] - contrast, d(20, 160)))))
+    if inverted:  # mirror the luminances: light text on a dark ground
+        background, ink = (255 - background[1], 255 - background[0]), (255 - ink[1], 255 - ink[0])
+    color = ColorStyle(
+        background=background,
+        text=ink,
+        min_contrast=int(min(contrast, abs(background[0] - ink[1]), abs(background[1] - ink[0]))),
+        saturation=d.integer(0, 60),
+        per_char=d.chance(0.4),
+        gradient=d.integer(20, 120) if d.chance(0.3) else 0,
+        grain=d.integer(4, 30) if d.chance(0.2) else 0,
+        texture=d.integer(10, 50) if d.chance(0.2) else 0,
+    )
+    thick = d.integer(1, 3)
+    noise = NoiseStyle(
+        dots=(n := d.integer(5, 80), n + d.integer(0, 20)) if d.chance(0.45) else (0, 0),
+        dot_size=(1, d.integer(1, 4)),
+        lines=(1, d.integer(1, 3)) if d.chance(0.3) else (0, 0),
+        curves=(1, d.integer(1, 3)) if d.chance(0.35) else (0, 0),
+        line_width=(1, thick),
+        grid=1.0 if d.chance(0.12) else 0.0,
+        speckle=d(0, 0.04) if d.chance(0.12) else 0.0,
+        cuts=(1, d.integer(1, 3)) if d.chance(0.2) else (0, 0),
+        salt_pepper=d(0, 0.03) if d.chance(0.1) else 0.0,
+    )
+    amplitude = d(1, 4) if d.chance(0.35) else 0.0
+    warp = WarpStyle(
+        wave_amplitude=(0.0, amplitude),
+        wave_period=d.range(30, 120, 40),
+        elastic=d(0.5, 2.0) if d.chance(0.25) else 0.0,
+        blur=(0.0, d(0, 1.0)),
+        jpeg=(q := d.integer(15, 70), q + 20) if d.chance(0.25) else (0, 0),
+    )
+    return replace(
+        base,
+        name="universal",
+        backend="native",
+        width=width,
+        height=height,
+        grayscale=d.chance(0.1),
+        text=text,
+        color=color,
+        noise=noise,
+        warp=warp,
+    )
+
+
+def _has_lowercase(spec: CaptchaSpec) -> bool:
+    return any(ch.islower() for ch in spec.charset.chars)
+
+
+def draw_case(text: str, share: float, rng: np.random.Generator) -> str:
+    """``text`` with each letter lowercased with probability ``share`` (what is drawn; the label
+    stays ``text``: a case-insensitive reader must read both)."""
+    if not share:
+        return text
+    flips = rng.random(len(text)) < share
+    return "".join(ch.lower() if flip else ch for ch, flip in zip(text, flips, strict=True))
