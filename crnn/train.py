@@ -21,6 +21,7 @@ from torch import nn
 from generator import __version__
 from generator.charset import Charset
 from generator.errors import UserError
+from generator.progress import Progress
 from generator.seeds import VALIDATION_SEED, check_training_seed
 from generator.spec import CaptchaSpec, load_spec, preset
 from generator.version import RENDER_VERSION
@@ -312,13 +313,13 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
         with open(log_path, "w", newline="") as fh:
             csv.writer(fh).writerow(LOG_FIELDS)
 
-    bar = None
-    if rank == 0 and config.progress:
-        from tqdm import tqdm
-
-        bar = tqdm(
-            total=config.steps, initial=start_step, unit="step", smoothing=0.05, disable=None
-        )
+    bar = Progress(
+        config.steps,
+        initial=start_step,
+        unit="step",
+        desc="train",
+        disable=rank != 0 or not config.progress,
+    )
     t0 = time.perf_counter()
     seen = 0
     last_val = None
@@ -369,14 +370,12 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             with open(log_path, "a", newline="") as fh:
                 csv.DictWriter(fh, LOG_FIELDS).writerow(row)
             history.append(row)
-        if bar is not None:
-            bar.update(1)
-            postfix = {"loss": f"{float(loss.detach()):.3f}", "img/s": f"{rate:.0f}"}
-            if last_val is not None:
-                postfix["val_acc"] = f"{last_val['seq_acc']:.3f}"
-            bar.set_postfix(postfix, refresh=False)
-    if bar is not None:
-        bar.close()
+        fields = {"loss": float(loss.detach()), "img/s": round(rate)}
+        if last_val is not None:
+            fields["val_acc"] = last_val["seq_acc"]
+        bar.set_fields(**fields)
+        bar.update(1)
+    bar.close()
     seconds = time.perf_counter() - t0
     if rank == 0:
         plot_curve(log_path, out / CURVE)

@@ -48,9 +48,9 @@ def _spec(difficulty: str | None, config: Path | None):
 
 
 def _bar(total: int, quiet: bool, desc: str):
-    from tqdm import tqdm
+    from .progress import Progress
 
-    return tqdm(total=total, unit="img", desc=desc, disable=quiet or None, smoothing=0.1)
+    return Progress(total, unit="img", desc=desc, disable=quiet)
 
 
 @app.command()
