@@ -99,6 +99,20 @@ def train(
     overwrite: Annotated[
         bool, typer.Option(help="Replace a model already in --out (refused without this).")
     ] = False,
+    init: Annotated[
+        str | None,
+        typer.Option(
+            help="Fine-tune from this pretrained model (name, run directory or .safetensors); "
+            "its arch, width and resize are kept, shared characters keep their output rows."
+        ),
+    ] = None,
+    schedule: Annotated[
+        str,
+        typer.Option(
+            help="Learning-rate schedule: onecycle, or constant (warm-up then flat; a run can "
+            "then be extended with --resume and more --steps)."
+        ),
+    ] = "onecycle",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a CRNN. Writes OUT/model.safetensors + config.json (best validation accuracy),
@@ -132,6 +146,8 @@ def train(
         device=device,
         resume=resume,
         overwrite=overwrite,
+        init=init,
+        schedule=schedule,
         progress=not quiet,
         extra={"command": command_line()},
     )

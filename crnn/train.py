@@ -71,6 +71,13 @@ class TrainConfig:
     seed: int = 0
     width: int = 96
     resize: str = "stretch"  # or "pad": keep the aspect ratio (crnn.preprocess)
+    # Fine-tune from a pretrained model (name, run directory or .safetensors): its architecture,
+    # input size and resize mode are kept; characters shared with the new charset keep their
+    # output rows, the others start fresh.
+    init: str | None = None
+    # "onecycle" needs the length of the run up front; "constant" (a short warm-up, then the peak
+    # rate) lets a run be extended with --resume and a larger --steps (attack effort curves).
+    schedule: str = "onecycle"
     val_every: int = 250
     val_size: int = 300  # per style
     workers: int = 1
@@ -185,6 +192,32 @@ def validate(
     }
 
 
+SCHEDULES = ("onecycle", "constant")
+CONSTANT_WARMUP = 50  # steps of linear warm-up before the constant rate
+
+
+def transfer_weights(source: CRNN, target: CRNN) -> int:
+    """Copy ``source``'s weights into ``target`` (same architecture); output rows follow the
+    characters, so a new charset keeps what the shared characters learned and initialises the
+    rest. Returns how many output rows were carried over (blank included)."""
+    state = source.state_dict()
+    own = target.state_dict()
+    old_index = {c: i + 1 for i, c in enumerate(source.config.charset)}
+    rows = [(0, 0)] + [
+        (i + 1, old_index[c]) for i, c in enumerate(target.config.charset) if c in old_index
+    ]
+    for key, value in state.items():
+        if key.startswith("head."):
+            for new, old in rows:
+                own[key][new] = value[old]
+        elif own[key].shape == value.shape:
+            own[key].copy_(value)
+        else:
+            raise TrainError(f"pretrained tensor {key} has shape {tuple(value.shape)}")
+    target.load_state_dict(own)
+    return len(rows)
+
+
 def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> TrainResult:
     """Train a CRNN as ``config`` says; ``on_step(step)`` runs after every optimizer step."""
     check_config(config)
@@ -204,9 +237,14 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
                 f"{out} already holds a model ({', '.join(taken)}); pass --resume to continue "
                 "its run, --overwrite to replace it, or pick another --out"
             )
+    if config.schedule not in SCHEDULES:
+        raise TrainError(
+            f"--schedule must be one of {', '.join(SCHEDULES)}, got {config.schedule!r}"
+        )
     if config.resume:
         meta = read_training_meta(out)
-        if meta["step"] >= meta["total_steps"]:
+        extending = config.schedule == "constant" and config.steps > meta["step"]
+        if meta["step"] >= meta["total_steps"] and not extending:
             raise TrainError(
                 f"{out} already finished all {meta['total_steps']} steps; nothing to resume "
                 "(train into a new --out to go further)"
@@ -237,30 +275,54 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     for spec in specs:
         if not set(spec.charset.chars) <= set(chars):
             raise DataError(f"style {spec.name!r} uses characters outside the data's charset")
-    model_config = ModelConfig(
-        arch=config.arch,
-        charset=chars,
-        width=config.width,
-        max_label=max_label,
-        resize=config.resize,
-    )
+    pretrained = None
+    if config.init is not None:
+        from .checkpoint import load_model
+        from .registry import resolve_model
+
+        pretrained, _ = load_model(resolve_model(config.init).path)
+        base = pretrained.config
+        model_config = ModelConfig(
+            arch=base.arch,
+            charset=chars,
+            height=base.height,
+            width=base.width,
+            max_label=max_label,
+            resize=base.resize,
+        )
+    else:
+        model_config = ModelConfig(
+            arch=config.arch,
+            charset=chars,
+            width=config.width,
+            max_label=max_label,
+            resize=config.resize,
+        )
 
     torch.manual_seed(config.seed)
-    model = CRNN(model_config).to(device)
+    model = CRNN(model_config)
+    if pretrained is not None and not config.resume:
+        transfer_weights(pretrained, model)
+    model = model.to(device)
     if world > 1:
         model = nn.parallel.DistributedDataParallel(model)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=config.steps, pct_start=0.15
-    )
+    if config.schedule == "onecycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, total_steps=config.steps, pct_start=0.15
+        )
+    else:
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: min(1.0, (step + 1) / CONSTANT_WARMUP)
+        )
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     start_step, best, history = 0, -1.0, []
     if config.resume:
         meta = load_training_state(out, model, optimizer, scheduler)
         start_step, best = meta["step"], meta.get("best_val_seq_acc", -1.0)
-        if meta.get("total_steps") != config.steps:
+        if meta.get("total_steps") != config.steps and config.schedule == "onecycle":
             raise TrainError(
                 f"{out} was started with --steps {meta.get('total_steps')}; resume with the same"
             )

@@ -273,3 +273,34 @@ def test_predict_cli_prints_one_line_per_image(trained_model, tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split("\t")[0] for line in lines] == paths
     assert all(0.0 <= float(line.split("\t")[2]) <= 1.0 for line in lines)
+
+
+def test_fine_tuning_keeps_the_rows_of_shared_characters(tmp_path):
+    from crnn.train import transfer_weights
+
+    torch.manual_seed(0)
+    source = CRNN(ModelConfig(arch="tiny", charset="ABC123"))
+    target = CRNN(ModelConfig(arch="tiny", charset="XA1"))
+    fresh_x = target.head.weight[1].clone()
+    assert transfer_weights(source, target) == 3  # blank, A, 1
+    assert torch.equal(target.head.weight[0], source.head.weight[0])
+    assert torch.equal(target.head.weight[2], source.head.weight[1])  # A
+    assert torch.equal(target.head.weight[3], source.head.weight[4])  # 1
+    assert torch.equal(target.head.weight[1], fresh_x)  # X: no source row, left as initialised
+    assert torch.equal(target.rnn.weight_ih_l0, source.rnn.weight_ih_l0)
+
+
+def test_init_fine_tunes_and_a_constant_schedule_extends_bit_exactly(trained_model, tmp_path):
+    cfg = dict(init=str(trained_model), schedule="constant", val_every=3)
+    train(tiny(out=tmp_path / "once", steps=6, **cfg))
+    train(tiny(out=tmp_path / "twice", steps=3, **cfg))
+    train(tiny(out=tmp_path / "twice", steps=6, resume=True, **cfg))
+    from safetensors.torch import load_file
+
+    _, doc = load_model(tmp_path / "twice")
+    assert doc["model"]["arch"] == "tiny" and doc["train_args"]["init"] == str(trained_model)
+    # The final training state (weights and optimizer), not just the best checkpoint.
+    a, b = (load_file(tmp_path / run / "state.safetensors") for run in ("once", "twice"))
+    assert a.keys() == b.keys()
+    for key, value in a.items():
+        assert torch.equal(value, b[key]), key
