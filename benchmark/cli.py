@@ -275,6 +275,76 @@ def matrix(
     typer.echo(text, nl=False)
 
 
+@app.command()
+def attack(
+    difficulty: Annotated[
+        str,
+        typer.Option(
+            "--difficulty", "-d", help="Style(s) to attack: presets, spec files, a comma list."
+        ),
+    ] = "hard",
+    budget: Annotated[
+        str,
+        typer.Option(
+            help="Effort per attacker: labelled samples (30000, 100k) or CPU time (20min, 1h)."
+        ),
+    ] = "30k",
+    attackers: Annotated[
+        str, typer.Option(help="finetune (from --init), scratch, or both (comma list).")
+    ] = "finetune,scratch",
+    init: Annotated[
+        str, typer.Option(help="Pretrained model the fine-tuning attacker starts from.")
+    ] = "reference",
+    n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per style.")] = 500,
+    batch_size: Annotated[int, typer.Option("--batch-size", "-b", help="Training batch.")] = 32,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Training seed (< 2**48).")] = 0,
+    threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
+        "runs/attack"
+    ),
+    cache: Cache = None,
+) -> None:
+    """How much effort breaks a style: fine-tune the pretrained reader and train from scratch on
+    the style's own stream, evaluating on its reserved-seed set at 0, 100, 300, 1k, 3k, …
+    labelled samples. Resumable (re-run the same command). Writes OUT/report.md, attack.csv,
+    attack.json and attack.png."""
+    from benchmark.attack import AttackConfig, attack_style, parse_budget
+    from benchmark.attack_report import verdict, write_attack_report
+    from benchmark.evalsets import MAX_EVAL_N, resolve_levels
+    from generator.seeds import check_training_seed
+
+    specs = resolve_levels(difficulty)
+    refs = [p.strip() for p in difficulty.split(",") if p.strip()]
+    if difficulty == "all":
+        refs = [s.name for s in specs]
+    if not 0 < n <= MAX_EVAL_N:
+        fail(PROG, f"--n must be a number of samples from 1 to {MAX_EVAL_N:,}, got {n}")
+    check_training_seed(seed)
+    config = AttackConfig(
+        out=out,
+        budget=parse_budget(budget),
+        attackers=tuple(a.strip() for a in attackers.split(",") if a.strip()),
+        init=init,
+        n_eval=n,
+        batch_size=batch_size,
+        seed=seed,
+        threads=threads,
+        cache=cache,
+    )
+    if "finetune" in config.attackers:
+        from crnn.registry import resolve_model
+
+        resolve_model(init)  # a bad --init is one line now, not after an hour of scratch training
+    results = [
+        attack_style(spec, ref, config, progress=lambda line: typer.echo(f"  {line}", err=True))
+        for spec, ref in zip(specs, refs, strict=True)
+    ]
+    report = write_attack_report(results, config, command_line())
+    for r in results:
+        typer.echo(verdict(r, config.budget.describe()).replace("**", ""))
+    typer.echo(f"wrote {report}")
+
+
 def main(argv: list[str] | None = None) -> None:
     run_app(app, PROG, argv)
 

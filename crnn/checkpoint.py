@@ -259,3 +259,22 @@ def load_training_state(run_dir: Path, model, optimizer, scheduler) -> dict:
             f"{run_dir / STATE} does not fit this model and optimizer ({first})"
         ) from None
     return meta
+
+
+def load_training_model(run_dir: Path, device: str = "cpu") -> CRNN:
+    """The model as it stands at the last training-state save (not the best checkpoint): what
+    an effort curve evaluates after each segment."""
+    meta = read_training_meta(run_dir)
+    if "model" not in meta:
+        raise CheckpointError(f"{run_dir / STATE_META} records no model config")
+    try:
+        config = ModelConfig(**meta["model"])
+    except TypeError as err:
+        raise CheckpointError(f"{run_dir / STATE_META}: bad model config ({err})") from None
+    tensors = _load_tensors(run_dir / STATE, device)
+    model = CRNN(config)
+    try:
+        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    except RuntimeError:
+        raise CheckpointError(f"{run_dir / STATE} does not fit its recorded model") from None
+    return model.to(device).eval()

@@ -1,0 +1,273 @@
+"""``bench attack``: how much effort breaks a captcha style.
+
+An attacker of growing effort trains on the style's own stream (labelled samples from training
+seeds) and is evaluated on the style's reserved-seed evaluation set at effort points: 0 (the
+pretrained reader as it is), 100, 300, 1k, 3k, … labelled samples seen, up to a budget in
+samples or CPU-minutes. Two attackers: one fine-tunes the pretrained reader, one trains from
+scratch. Training runs in segments with a constant learning rate, so a segment is a bit-exact
+continuation of the last (``crnn train --schedule constant --resume``): the curve is one run,
+and an interrupted attack resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from crnn.checkpoint import load_training_model, read_training_meta
+from crnn.decode import greedy_decode
+from crnn.model import CRNN
+from crnn.recognizer import Recognizer
+from crnn.registry import DEFAULT_MODEL
+from crnn.train import TrainConfig, train
+from generator.errors import UserError
+from generator.io import atomic_write_text
+from generator.jsonfile import JsonFileError, read_json
+from generator.spec import CaptchaSpec
+
+from .evalsets import EvalSet, get_eval_set
+from .harness import _tensor
+from .stats import wilson_interval
+
+EFFORT_POINTS = (0, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
+THRESHOLDS = (0.01, 0.10, 0.50, 0.90)  # 1 %: "broken" (George et al., Science 2017)
+ATTACKERS = ("finetune", "scratch")
+
+
+class AttackError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class Budget:
+    samples: int | None = None
+    minutes: float | None = None
+
+    def describe(self) -> str:
+        return f"{self.samples:,} samples" if self.samples else f"{self.minutes:g} CPU-minutes"
+
+
+def parse_budget(text: str) -> Budget:
+    """``100k``, ``1M``, ``30000`` (labelled samples) or ``20m``, ``1.5h`` (CPU time)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(k|m|M|min|h|s)?\s*", text)
+    if not match:
+        raise AttackError(
+            f"--budget {text!r}: give samples (30000, 100k, 1M) or CPU time (20min, 1.5h)"
+        )
+    value, unit = float(match[1]), match[2] or ""
+    if unit in ("min", "h", "s"):
+        minutes = value * {"min": 1, "h": 60, "s": 1 / 60}[unit]
+        if minutes <= 0:
+            raise AttackError("--budget must be positive")
+        return Budget(minutes=minutes)
+    samples = int(value * {"": 1, "k": 1e3, "m": 1e6, "M": 1e6}[unit])
+    if samples < 1:
+        raise AttackError("--budget must be at least 1 sample")
+    return Budget(samples=samples)
+
+
+@dataclass
+class AttackConfig:
+    out: Path
+    budget: Budget
+    attackers: tuple[str, ...] = ATTACKERS
+    init: str = DEFAULT_MODEL  # the fine-tuning attacker's starting point
+    arch: str = "small"  # the from-scratch attacker's model
+    n_eval: int = 500
+    batch_size: int = 32
+    lr_finetune: float = 1e-3
+    lr_scratch: float = 3e-3
+    seed: int = 0
+    threads: int | None = None
+    cache: Path | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.attackers) - set(ATTACKERS)
+        if unknown or not self.attackers:
+            raise AttackError(f"--attackers must name some of {', '.join(ATTACKERS)}")
+        if self.n_eval < 1 or self.batch_size < 1:
+            raise AttackError("--n and --batch-size must be positive")
+
+
+@dataclass
+class Point:
+    attacker: str
+    samples: int  # labelled samples seen
+    steps: int
+    correct: int
+    n: int
+    cpu_minutes: float  # training CPU time spent so far (all threads)
+    accuracy: float = 0.0
+    ci: tuple[float, float] = (0.0, 1.0)
+
+    def __post_init__(self) -> None:
+        self.accuracy = self.correct / self.n if self.n else 0.0
+        self.ci = wilson_interval(self.correct, self.n)
+
+
+@dataclass
+class StyleAttack:
+    style: str
+    spec_digest: str
+    evalset_digest: str
+    points: list[Point] = field(default_factory=list)
+    ms_per_solve: float = 0.0  # the final fine-tuned (else scratch) model, batch 1, CPU
+
+    def curve(self, attacker: str) -> list[Point]:
+        return [p for p in self.points if p.attacker == attacker]
+
+    def effort_to(self, attacker: str, threshold: float) -> Point | None:
+        return next((p for p in self.curve(attacker) if p.accuracy >= threshold), None)
+
+
+def effort_points(budget: Budget) -> list[int]:
+    if budget.samples is None:
+        return list(EFFORT_POINTS)
+    points = [k for k in EFFORT_POINTS if k <= budget.samples]
+    if budget.samples not in points:
+        points.append(budget.samples)
+    return points
+
+
+def read_accuracy(model: CRNN, evalset: EvalSet) -> int:
+    """Sequence-correct readings of the evaluation set (greedy decoding)."""
+    cfg = model.config
+    x = _tensor(evalset.images, cfg.height, cfg.width, cfg.resize)
+    model.eval()
+    outs = []
+    with torch.inference_mode():
+        for start in range(0, len(x), 256):
+            outs.append(model(x[start : start + 256]).float().numpy())
+    decoded = greedy_decode(np.concatenate(outs), cfg.charset)
+    return sum(d.text == t for d, t in zip(decoded, evalset.texts, strict=True))
+
+
+def _ms_per_solve(model: CRNN, evalset: EvalSet, repeats: int = 30) -> float:
+    cfg = model.config
+    x = _tensor(evalset.images[:repeats], cfg.height, cfg.width, cfg.resize)
+    model.eval()
+    with torch.inference_mode():
+        model(x[:1])  # warm-up
+        t0 = time.perf_counter()
+        for k in range(len(x)):
+            greedy_decode(model(x[k : k + 1]).float().numpy(), cfg.charset)
+    return (time.perf_counter() - t0) / max(len(x), 1) * 1e3
+
+
+def _load_points(path: Path) -> list[Point]:
+    if not path.exists():
+        return []
+    shape = {"points": [{"attacker": str, "samples": int, "steps": int, "correct": int,
+                         "n": int, "cpu_minutes": float}]}  # fmt: skip
+    try:
+        data = read_json(path, shape)
+    except JsonFileError as err:
+        raise AttackError(f"{err}; delete {path} to start this attack over") from None
+    keys = ("attacker", "samples", "steps", "correct", "n", "cpu_minutes")
+    return [Point(**{k: row[k] for k in keys}) for row in data["points"]]
+
+
+def _save_points(path: Path, points: list[Point]) -> None:
+    rows = [asdict(p) for p in points]
+    atomic_write_text(path, json.dumps({"points": rows}, indent=2) + "\n")
+
+
+def attack_style(
+    spec: CaptchaSpec,
+    style_ref: str,
+    config: AttackConfig,
+    progress: Callable[[str], None] | None = None,
+) -> StyleAttack:
+    """Both attackers' curves for one style (resuming whatever an earlier run finished)."""
+    folder = config.out / spec.name
+    folder.mkdir(parents=True, exist_ok=True)
+    evalset = get_eval_set(spec, config.n_eval, config.cache)
+    result = StyleAttack(spec.name, spec.digest(), evalset.digest)
+    points_file = folder / "points.json"
+    done = _load_points(points_file)
+    result.points = list(done)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    for attacker in config.attackers:
+        run_dir = folder / f"run-{attacker}"
+        cpu = max((p.cpu_minutes for p in done if p.attacker == attacker), default=0.0)
+        finished = {p.samples for p in done if p.attacker == attacker}
+        for samples in effort_points(config.budget):
+            if config.budget.minutes is not None and cpu >= config.budget.minutes:
+                break
+            steps = math.ceil(samples / config.batch_size)
+            if samples in finished:
+                continue
+            if samples == 0:
+                model = _untrained(attacker, spec, config)
+            else:
+                trained = (run_dir / "state.json").exists() and (
+                    read_training_meta(run_dir)["step"] >= steps
+                )
+                if not trained:  # (trained: killed after training, before recording the point)
+                    t0 = time.process_time()
+                    train(_segment(attacker, style_ref, run_dir, steps, config))
+                    cpu += (time.process_time() - t0) / 60
+                model = load_training_model(run_dir)
+            correct = read_accuracy(model, evalset)
+            point = Point(attacker, samples, steps, correct, evalset.n, round(cpu, 3))
+            result.points.append(point)
+            _save_points(points_file, result.points)
+            if progress:
+                progress(
+                    f"{spec.name} {attacker}: {samples:,} samples, accuracy "
+                    f"{point.accuracy:.3f}, {cpu:.1f} CPU-min"
+                )
+    # Seconds per solve of the strongest attacker's final model (the first attacker listed).
+    for attacker in config.attackers:
+        if (folder / f"run-{attacker}" / "state.json").exists():
+            result.ms_per_solve = _ms_per_solve(
+                load_training_model(folder / f"run-{attacker}"), evalset
+            )
+            break
+    result.points.sort(key=lambda p: (config.attackers.index(p.attacker), p.samples))
+    return result
+
+
+def _untrained(attacker: str, spec: CaptchaSpec, config: AttackConfig) -> CRNN:
+    if attacker == "finetune":
+        return Recognizer.load(config.init).model
+    from crnn.model import ModelConfig
+
+    torch.manual_seed(config.seed)
+    return CRNN(ModelConfig(arch=config.arch, charset=spec.charset.chars, width=128,
+                            max_label=spec.text.length[1], resize="pad"))  # fmt: skip
+
+
+def _segment(
+    attacker: str, style_ref: str, run_dir: Path, steps: int, config: AttackConfig
+) -> TrainConfig:
+    finetune = attacker == "finetune"
+    return TrainConfig(
+        out=run_dir,
+        arch=config.arch,
+        styles=(style_ref,),
+        steps=steps,
+        batch_size=config.batch_size,
+        lr=config.lr_finetune if finetune else config.lr_scratch,
+        curriculum=0.0,
+        seed=config.seed,
+        width=128,
+        resize="pad",
+        init=config.init if finetune else None,
+        schedule="constant",
+        val_every=10**9,  # the evaluation set decides; validate only at a segment's end
+        val_size=32,
+        workers=0,
+        threads=config.threads,
+        resume=(run_dir / "state.json").exists(),
+        progress=False,
+    )

@@ -1,0 +1,68 @@
+"""bench attack: effort curves that resume, reproduce, and report thresholds honestly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import invoke
+
+from benchmark.attack import AttackConfig, AttackError, Budget, attack_style, parse_budget
+from benchmark.attack_report import verdict, write_attack_report
+from benchmark.cli import main as bench_main
+from generator.spec import preset
+
+
+def test_budget_parsing():
+    assert parse_budget("30000") == Budget(samples=30000)
+    assert parse_budget("100k") == Budget(samples=100_000)
+    assert parse_budget("1M") == Budget(samples=1_000_000)
+    assert parse_budget("20min") == Budget(minutes=20)
+    assert parse_budget("1.5h") == Budget(minutes=90)
+    for bad in ("", "abc", "0", "-5", "10 parsecs"):
+        with pytest.raises(AttackError):
+            parse_budget(bad)
+
+
+def test_curve_resumes_reproduces_and_reports(tmp_path):
+    def config(out):
+        return AttackConfig(out=out, budget=Budget(samples=100), arch="tiny", n_eval=16,
+                            batch_size=16, threads=1)  # fmt: skip
+
+    spec = preset("easy")
+    first = attack_style(spec, "easy", config(tmp_path / "a"))
+    assert [(p.attacker, p.samples) for p in first.points] == [
+        ("finetune", 0), ("finetune", 100), ("scratch", 0), ("scratch", 100)
+    ]  # fmt: skip
+    # The shipped reference reads easy perfectly: broken at effort 0, as shipped.
+    assert first.points[0].accuracy > 0.9 and first.effort_to("finetune", 0.01).samples == 0
+    assert first.points[2].accuracy == 0.0  # an untrained model reads nothing
+    state = (tmp_path / "a" / "easy" / "run-finetune" / "state.safetensors").read_bytes()
+    again = attack_style(spec, "easy", config(tmp_path / "a"))  # resumes: nothing to train
+    assert (tmp_path / "a" / "easy" / "run-finetune" / "state.safetensors").read_bytes() == state
+    assert [p.correct for p in again.points] == [p.correct for p in first.points]
+    elsewhere = attack_style(spec, "easy", config(tmp_path / "b"))  # same seed, same numbers
+    assert [p.correct for p in elsewhere.points] == [p.correct for p in first.points]
+    report = write_attack_report([first], config(tmp_path / "a"), "bench attack -d easy")
+    text = report.read_text()
+    assert "| finetune | 100 |" in text and "attack.png" in text
+    doc = json.loads((tmp_path / "a" / "attack.json").read_text())
+    assert doc["styles"][0]["effort_to"]["1%"] == {"finetune": 0, "scratch": None}
+    assert "broken" in verdict(first, "100 samples")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["attack", "--budget", "abc"], "--budget 'abc'"),
+        (["attack", "--attackers", "wizard"], "--attackers must name"),
+        (["attack", "--init", "nowhere"], "model not found: nowhere"),
+        (["attack", "--n", "0"], "--n must be a number"),
+        (["attack", "--seed", str(2**48)], "reserved"),
+        (["attack", "-d", "impossible"], "unknown difficulty"),
+    ],
+)
+def test_bad_attack_input_is_one_line(argv, message, capsys, tmp_path):
+    code, _, err = invoke(bench_main, [*argv, "-o", str(tmp_path / "o")], capsys)
+    assert code not in (0, None)
+    assert len(err.strip().splitlines()) == 1 and message in err, err
