@@ -105,6 +105,7 @@ class Point:
     correct: int
     n: int
     cpu_minutes: float  # training CPU time spent so far (all threads)
+    draw: int = 0  # k-shot: which random draw of k labelled images
     accuracy: float = 0.0
     ci: tuple[float, float] = (0.0, 1.0)
 
@@ -122,7 +123,21 @@ class StyleAttack:
     ms_per_solve: float = 0.0  # the final fine-tuned (else scratch) model, batch 1, CPU
 
     def curve(self, attacker: str) -> list[Point]:
-        return [p for p in self.points if p.attacker == attacker]
+        """One point per effort; k-shot draws pooled (correct and n summed, so the Wilson
+        interval covers every draw's test readings)."""
+        pooled: dict[int, Point] = {}
+        for p in self.points:
+            if p.attacker != attacker:
+                continue
+            if p.samples in pooled:
+                q = pooled[p.samples]
+                pooled[p.samples] = Point(
+                    attacker, p.samples, max(p.steps, q.steps), q.correct + p.correct,
+                    q.n + p.n, max(p.cpu_minutes, q.cpu_minutes), draw=-1,
+                )  # fmt: skip
+            else:
+                pooled[p.samples] = p
+        return [pooled[k] for k in sorted(pooled)]
 
     def effort_to(self, attacker: str, threshold: float) -> Point | None:
         return next((p for p in self.curve(attacker) if p.accuracy >= threshold), None)
@@ -172,7 +187,7 @@ def _load_points(path: Path) -> list[Point]:
     except JsonFileError as err:
         raise AttackError(f"{err}; delete {path} to start this attack over") from None
     keys = ("attacker", "samples", "steps", "correct", "n", "cpu_minutes")
-    return [Point(**{k: row[k] for k in keys}) for row in data["points"]]
+    return [Point(**{k: row[k] for k in keys}, draw=row.get("draw", 0)) for row in data["points"]]
 
 
 def _save_points(path: Path, points: list[Point]) -> None:
@@ -271,3 +286,102 @@ def _segment(
         resume=(run_dir / "state.json").exists(),
         progress=False,
     )
+
+
+# --- k-shot on a labelled folder of real captchas ----------------------------------------------
+
+K_SHOTS = (0, 10, 30, 100, 300, 1000)
+
+
+def kshot_steps(k: int, batch_size: int) -> int:
+    """Optimizer steps for k labelled images: ~40 passes over them, at least 150 steps (few
+    images still need time to adapt), at most 1,500."""
+    return int(min(1500, max(150, math.ceil(40 * k / batch_size))))
+
+
+def attack_folder(
+    folder,
+    config: AttackConfig,
+    shots: list[int],
+    draws: int = 3,
+    test_share: float = 0.3,
+    mix: CaptchaSpec | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> StyleAttack:
+    """k-shot fine-tuning of the pretrained reader on a real folder: a fixed held-out test
+    split, ``draws`` random draws of k training images per k, each fine-tuned and read."""
+    from PIL import Image
+
+    from .evalsets import folder_eval_set
+    from .folders import check_charset, held_out_split
+
+    pretrained = Recognizer.load(config.init)
+    check_charset(folder, pretrained.chars, config.init)
+    pool, test_idx = held_out_split(folder.n, test_share, config.seed)
+    evalset = folder_eval_set(folder.subset(test_idx))
+    too_many = [k for k in shots if k > len(pool)]
+    if too_many:
+        raise AttackError(
+            f"--shots {too_many[0]} is more than the {len(pool)} images left for training in "
+            f"{folder.root} ({len(test_idx)} are held out for testing); lower --shots"
+        )
+    out = config.out / folder.name
+    out.mkdir(parents=True, exist_ok=True)
+    points_file = out / "points.json"
+    result = StyleAttack(folder.name, "folder", evalset.digest, _load_points(points_file))
+    done = {(p.samples, p.draw) for p in result.points}
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    model = None
+    for k in shots:
+        for draw in range(1 if k == 0 else draws):
+            if (k, draw) in done:
+                continue
+            cpu, steps = 0.0, 0
+            if k == 0:
+                model, _ = _load_pretrained(config.init)
+            else:
+                steps = kshot_steps(k, config.batch_size)
+                rng = np.random.default_rng(np.random.SeedSequence([config.seed, k, draw]))
+                picked = rng.choice(pool, size=k, replace=False).tolist()
+                examples = (
+                    [Image.fromarray(folder.images[i]) for i in picked],
+                    [folder.texts[i] for i in picked],
+                )
+                run_dir = out / f"k{k}-draw{draw}"
+                finished = (run_dir / "state.json").exists() and (
+                    read_training_meta(run_dir)["step"] >= steps
+                )
+                if not finished:
+                    t0 = time.process_time()
+                    train(
+                        TrainConfig(
+                            out=run_dir, init=config.init, steps=steps,
+                            batch_size=config.batch_size, lr=config.lr_finetune,
+                            curriculum=0.0, seed=config.seed + draw, val_every=steps,
+                            workers=0, threads=config.threads, progress=False,
+                            resume=(run_dir / "state.json").exists(),
+                        ),
+                        examples=examples,
+                        mix=mix,
+                    )  # fmt: skip
+                    cpu = (time.process_time() - t0) / 60
+                model = load_training_model(run_dir)
+            point = Point("finetune", k, steps, read_accuracy(model, evalset), evalset.n,
+                          round(cpu, 3), draw=draw)  # fmt: skip
+            result.points.append(point)
+            _save_points(points_file, result.points)
+            if progress:
+                progress(f"{folder.name} k={k} draw {draw}: accuracy {point.accuracy:.3f}")
+    if model is None:  # everything was done by an earlier run: time the pretrained reader
+        model, _ = _load_pretrained(config.init)
+    result.ms_per_solve = _ms_per_solve(model, evalset)
+    result.points.sort(key=lambda p: (p.samples, p.draw))
+    return result
+
+
+def _load_pretrained(name: str):
+    from crnn.checkpoint import load_model
+    from crnn.registry import resolve_model
+
+    return load_model(resolve_model(name).path)

@@ -148,10 +148,12 @@ def write_attack_report(results: list[StyleAttack], config: AttackConfig, comman
             "| attacker | samples seen | accuracy | 95 % CI | attempts per success | CPU-min |",
             "|---|---|---|---|---|---|",
         ]
+        kshot = any(p.draw for p in r.points)
         for p in r.points:
             attempts = f"{1 / p.accuracy:.1f}" if p.accuracy else "∞"
+            seen = f"{p.samples:,}" + (f" (draw {p.draw + 1})" if kshot and p.samples else "")
             lines.append(
-                f"| {p.attacker} | {p.samples:,} | {p.accuracy:.3f} | "
+                f"| {p.attacker} | {seen} | {p.accuracy:.3f} | "
                 f"{p.ci[0]:.3f}–{p.ci[1]:.3f} | {attempts} | {p.cpu_minutes:.1f} |"
             )
         attackers = sorted({p.attacker for p in r.points})

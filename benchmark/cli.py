@@ -44,6 +44,14 @@ def run(
         ),
     ] = None,
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 1000,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Evaluate a labelled folder of real captchas instead (images + "
+            "metadata.csv/labels.csv with file_name,text, metadata.jsonl, or a captchagen "
+            "dataset)."
+        ),
+    ] = None,
     decoders: Annotated[
         str, typer.Option(help="Comma list of greedy and beam:K decoders to compare.")
     ] = "greedy,beam:5,beam:10",
@@ -81,9 +89,17 @@ def run(
         typer.echo(f"training a fresh small model for {train_steps} steps into {model} …")
         train(TrainConfig(out=model, steps=train_steps, extra={"command": command_line()}))
     rec = Recognizer.load(model)
-    result = evaluate(
-        rec, specs, n, decoder_specs, cache, progress=lambda lv: typer.echo(f"  {lv} done")
-    )
+    progress = lambda lv: typer.echo(f"  {lv} done")  # noqa: E731
+    if data is not None:
+        from benchmark.evalsets import folder_eval_set
+        from benchmark.folders import check_charset, open_labelled_folder
+        from benchmark.harness import evaluate_sets
+
+        folder = open_labelled_folder(data)
+        check_charset(folder, rec.chars, str(model or "reference"))
+        result = evaluate_sets(rec, [folder_eval_set(folder)], decoder_specs, progress)
+    else:
+        result = evaluate(rec, specs, n, decoder_specs, cache, progress=progress)
     report = write_report(result, out, command_line(), str(model or "reference"))
     for lv in result.levels:
         cells = "  ".join(f"{d.decoder} {d.seq_acc:.3f}" for d in lv.decoders)
@@ -278,11 +294,36 @@ def matrix(
 @app.command()
 def attack(
     difficulty: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--difficulty", "-d", help="Style(s) to attack: presets, spec files, a comma list."
+            "--difficulty",
+            "-d",
+            help="Style(s) to attack: presets, spec files, a comma list (default: hard).",
         ),
-    ] = "hard",
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="A labelled folder of real captchas (images + metadata.csv/labels.csv with "
+            "file_name,text, or a captchagen dataset): k-shot fine-tuning instead of a style."
+        ),
+    ] = None,
+    shots: Annotated[
+        str, typer.Option(help="With --data: labelled images per attempt (comma list).")
+    ] = "0,10,30,100,300,1000",
+    draws: Annotated[
+        int, typer.Option(help="With --data: random draws of k images per k (for an interval).")
+    ] = 3,
+    test_share: Annotated[
+        float, typer.Option(help="With --data: share of the folder held out for testing.")
+    ] = 0.3,
+    mix: Annotated[
+        str | None,
+        typer.Option(
+            help="With --data: a preset or spec file resembling the folder; half of every "
+            "training batch is rendered from it."
+        ),
+    ] = None,
     budget: Annotated[
         str,
         typer.Option(
@@ -308,15 +349,24 @@ def attack(
     the style's own stream, evaluating on its reserved-seed set at 0, 100, 300, 1k, 3k, …
     labelled samples. Resumable (re-run the same command). Writes OUT/report.md, attack.csv,
     attack.json and attack.png."""
-    from benchmark.attack import AttackConfig, attack_style, parse_budget
+    from benchmark.attack import AttackConfig, attack_folder, attack_style, parse_budget
     from benchmark.attack_report import verdict, write_attack_report
     from benchmark.evalsets import MAX_EVAL_N, resolve_levels
     from generator.seeds import check_training_seed
 
-    specs = resolve_levels(difficulty)
+    if data is not None and difficulty is not None:
+        fail(PROG, "give --difficulty (a synthetic style) or --data (a labelled folder), not both")
+    difficulty = difficulty or "hard"
+    specs = resolve_levels(difficulty) if data is None else []
     refs = [p.strip() for p in difficulty.split(",") if p.strip()]
     if difficulty == "all":
         refs = [s.name for s in specs]
+    try:
+        shot_list = sorted({int(k) for k in shots.split(",") if k.strip()})
+    except ValueError:
+        fail(PROG, f"--shots must be integers like 0,10,30; got {shots!r}")
+    if not shot_list or shot_list[0] < 0 or draws < 1 or not 0 < test_share < 1:
+        fail(PROG, "--shots must be >= 0, --draws >= 1, --test-share between 0 and 1")
     if not 0 < n <= MAX_EVAL_N:
         fail(PROG, f"--n must be a number of samples from 1 to {MAX_EVAL_N:,}, got {n}")
     check_training_seed(seed)
@@ -335,10 +385,18 @@ def attack(
         from crnn.registry import resolve_model
 
         resolve_model(init)  # a bad --init is one line now, not after an hour of scratch training
-    results = [
-        attack_style(spec, ref, config, progress=lambda line: typer.echo(f"  {line}", err=True))
-        for spec, ref in zip(specs, refs, strict=True)
-    ]
+    say = lambda line: typer.echo(f"  {line}", err=True)  # noqa: E731
+    if data is not None:
+        from benchmark.evalsets import resolve_levels as styles
+        from benchmark.folders import open_labelled_folder
+
+        mix_spec = styles(mix)[0] if mix else None
+        folder = open_labelled_folder(data)
+        results = [attack_folder(folder, config, shot_list, draws, test_share, mix_spec, say)]
+    else:
+        results = [
+            attack_style(spec, ref, config, say) for spec, ref in zip(specs, refs, strict=True)
+        ]
     report = write_attack_report(results, config, command_line())
     for r in results:
         typer.echo(verdict(r, config.budget.describe()).replace("**", ""))

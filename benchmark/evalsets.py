@@ -50,16 +50,29 @@ class EvalSetError(UserError):
 @dataclass
 class EvalSet:
     name: str
-    spec: CaptchaSpec
+    spec: CaptchaSpec | None  # None for a labelled folder of real captchas
     root: Path
     digest: str  # sha256 of metadata.jsonl
     texts: list[str]
     indices: list[int]
-    images: np.ndarray  # uint8 (N, H, W) grayscale
+    images: np.ndarray | list[np.ndarray]  # uint8 (N, H, W); a list when sizes differ
 
     @property
     def n(self) -> int:
         return len(self.texts)
+
+
+def folder_eval_set(folder) -> EvalSet:
+    """A labelled folder (benchmark.folders) as an evaluation set."""
+    return EvalSet(
+        folder.name,
+        None,
+        folder.root,
+        folder.digest,
+        folder.texts,
+        list(range(folder.n)),
+        folder.images,
+    )
 
 
 def resolve_levels(text: str) -> list[CaptchaSpec]:

@@ -74,6 +74,7 @@ class LevelResult:
     indices: list[int] = field(repr=False)
     decoders: list[DecoderResult] = field(default_factory=list)
     comparisons: list[dict] = field(default_factory=list)
+    images: object = field(default=None, repr=False)  # what was read, for the misread gallery
 
 
 @dataclass
@@ -117,27 +118,35 @@ def evaluate(
     cache: Path | None = None,
     progress=None,
 ) -> BenchResult:
-    chars = rec.chars
-    levels: list[LevelResult] = []
+    """Read each style's reserved-seed evaluation set with every decoder."""
     for spec in specs:
-        missing = set(spec.charset.chars) - set(chars)
+        missing = set(spec.charset.chars) - set(rec.chars)
         if missing:
             raise BenchError(
                 f"level {spec.name!r} draws characters the model cannot output: "
                 f"{''.join(sorted(missing))!r}"
             )
-        evalset = get_eval_set(spec, n, cache)
+    evalsets = (get_eval_set(spec, n, cache) for spec in specs)
+    return evaluate_sets(rec, evalsets, decoders, progress)
+
+
+def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progress=None):
+    """Read evaluation sets (rendered styles or labelled folders) with every decoder."""
+    chars = rec.chars
+    levels: list[LevelResult] = []
+    for evalset in evalsets:
         x = _tensor(evalset.images, rec.config.height, rec.config.width, rec.config.resize)
         ms1, rate, log_probs = _forward_speed(rec, x)
         level = LevelResult(
-            spec.name,
-            spec.digest(),
+            evalset.name,
+            evalset.spec.digest() if evalset.spec is not None else "folder",
             evalset.digest,
             str(evalset.root),
             evalset.n,
             evalset.texts,
             evalset.indices,
         )
+        level.images = evalset.images
         truths = evalset.texts
         for decoder in decoders:
             decoded, decode_ms = _decode_timed(decoder, log_probs, chars)
@@ -147,7 +156,7 @@ def evaluate(
             curve = coverage_curve(conf, correct)
             level.decoders.append(
                 DecoderResult(
-                    level=spec.name,
+                    level=evalset.name,
                     decoder=decoder.name,
                     n=len(truths),
                     seq_acc=sequence_accuracy(truths, preds),
@@ -173,7 +182,7 @@ def evaluate(
         level.comparisons = compare_decoders(level)
         levels.append(level)
         if progress:
-            progress(spec.name)
+            progress(evalset.name)
     return BenchResult(rec.document, parameter_count(rec.model), levels)
 
 

@@ -126,10 +126,14 @@ def misread_gallery(
     for r, (lv, d, picks) in enumerate(rows):
         y = r * cell_h + 2
         draw.text((2, y + 24), lv.level, fill="black", font=font)
-        images = np.load(Path(lv.evalset_path) / "packed" / "images.npy", mmap_mode="r")
+        images = lv.images
+        if images is None:
+            images = np.load(Path(lv.evalset_path) / "packed" / "images.npy", mmap_mode="r")
         for c, k in enumerate(picks):
             x = 70 + c * cell_w
-            sheet.paste(Image.fromarray(np.asarray(images[k])).convert("RGB"), (x, y))
+            shown_image = Image.fromarray(np.asarray(images[k])).convert("RGB")
+            shown_image.thumbnail((cell_w - 6, cell_h - 22))  # real captchas come in any size
+            sheet.paste(shown_image, (x, y))
             shown = d.predictions[k] or "(nothing)"  # the default font has no arrows
             draw.text((x, y + 62), f"{lv.texts[k]} -> {shown}", fill=(160, 0, 0), font=font)
         if not picks:

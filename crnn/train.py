@@ -32,10 +32,11 @@ from .checkpoint import (
     save_model,
     save_training_state,
 )
-from .data import DataError, DiskBatches, GeneratorBatches, loader, render_eval_set
+from .data import DataError, DiskBatches, GeneratorBatches, ListBatches, loader, render_eval_set
 from .decode import greedy_decode
 from .metrics import char_accuracy, sequence_accuracy
 from .model import CRNN, ModelConfig, parameter_count
+from .preprocess import preprocess
 
 LOG = "log.csv"
 CURVE = "curve.png"
@@ -218,8 +219,18 @@ def transfer_weights(source: CRNN, target: CRNN) -> int:
     return len(rows)
 
 
-def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> TrainResult:
-    """Train a CRNN as ``config`` says; ``on_step(step)`` runs after every optimizer step."""
+def train(
+    config: TrainConfig,
+    on_step: Callable[[int], None] | None = None,
+    *,
+    examples: tuple[list, list[str]] | None = None,
+    mix: CaptchaSpec | None = None,
+) -> TrainResult:
+    """Train a CRNN as ``config`` says; ``on_step(step)`` runs after every optimizer step.
+
+    ``examples`` = (PIL images, labels) trains on those labelled images held in memory (k-shot
+    fine-tuning on real captchas), augmented, half of each batch rendered from ``mix`` if given;
+    they double as the validation set."""
     check_config(config)
     device = resolve_device(config.device)
     rank, world = _distributed()
@@ -251,7 +262,20 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             )
 
     specs = [_style(s) for s in config.styles]
-    if config.data is not None:
+    if examples is not None:
+        chars = "".join(sorted({c for t in examples[1] for c in t}))
+        if config.init is not None:  # the pretrained alphabet, if it covers the labels
+            from .checkpoint import read_model_config
+            from .registry import resolve_model
+
+            ref = resolve_model(config.init).path
+            config_file = ref / "config.json" if ref.is_dir() else ref.with_name("config.json")
+            known = read_model_config(config_file)[0].charset
+            chars = known if set(chars) <= set(known) else chars
+        source_size = examples[0][0].size
+        max_label = max(len(t) for t in examples[1])
+        specs = []
+    elif config.data is not None:
         from generator.dataset import open_dataset
 
         ds = open_dataset(config.data)
@@ -328,16 +352,19 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             )
     out.mkdir(parents=True, exist_ok=True)
 
+    # The model's input size (a fine-tuned model keeps its pretrained one).
     batches_kw = dict(
         batch_size=config.batch_size,
         charset=charset,
-        height=32,
-        width=config.width,
-        resize=config.resize,
+        height=model_config.height,
+        width=model_config.width,
+        resize=model_config.resize,
     )
     # Each optimizer step consumes `world` global batches (one per rank).
     start_batch = start_step * world
-    if config.data is not None:
+    if examples is not None:
+        stream = ListBatches(*examples, config.seed, start_batch=start_batch, mix=mix, **batches_kw)
+    elif config.data is not None:
         stream = DiskBatches(config.data, config.seed, start_batch=start_batch, **batches_kw)
     else:
         warmup = round(config.curriculum * config.steps) * world
@@ -350,11 +377,22 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             warmup_spec=warmup_spec,
             **batches_kw,
         )
-    val = (
-        render_eval_set(specs, VALIDATION_SEED, config.val_size, 32, config.width, config.resize)
-        if rank == 0
-        else None
-    )
+    if rank != 0:
+        val = None
+    elif examples is not None:
+        val = (
+            torch.from_numpy(np.stack([
+                preprocess(im, model_config.height, model_config.width, model_config.resize)
+                for im in examples[0]
+            ])),
+            list(examples[1]),
+            ["examples"] * len(examples[1]),
+        )  # fmt: skip
+    else:
+        val = render_eval_set(
+            specs, VALIDATION_SEED, config.val_size, model_config.height, model_config.width,
+            model_config.resize,
+        )  # fmt: skip
 
     meta_doc = {
         "charset": chars,

@@ -1,0 +1,166 @@
+"""Labelled folders of real captchas, as evaluation sets and as k-shot training pools.
+
+A folder is read as one of (first match wins):
+
+- a captchagen dataset (``dataset.json`` + ``metadata.jsonl``);
+- ``metadata.jsonl`` (Hugging Face imagefolder: one ``{"file_name", "text"}`` object a line);
+- ``metadata.csv`` or ``labels.csv`` with a ``file_name,text`` header (labels read as strings:
+  ``0012`` stays ``0012``).
+
+Images may have any size; they are read as grayscale arrays. The folder's digest covers every
+label and every image byte, so two reports on the same folder can be compared sample by sample.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from generator.errors import UserError
+from generator.jsonfile import JsonFileError, check_shape, parse_json
+
+LABEL_FILES = ("metadata.jsonl", "metadata.csv", "labels.csv")
+MAX_FOLDER_IMAGES = 200_000
+MAX_SIDE = 4096
+
+
+class FolderError(UserError):
+    pass
+
+
+@dataclass
+class LabelledFolder:
+    root: Path
+    names: list[str]  # file names relative to root
+    texts: list[str]
+    images: list[np.ndarray]  # uint8 (H, W) grayscale, sizes may differ
+    digest: str
+
+    @property
+    def n(self) -> int:
+        return len(self.texts)
+
+    @property
+    def name(self) -> str:
+        return self.root.resolve().name
+
+    def subset(self, indices: list[int]) -> LabelledFolder:
+        return LabelledFolder(
+            self.root,
+            [self.names[k] for k in indices],
+            [self.texts[k] for k in indices],
+            [self.images[k] for k in indices],
+            self.digest,
+        )
+
+
+def _rows_from_jsonl(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise FolderError(f"{path} is not UTF-8 text") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path} line {number}"
+        try:
+            row = check_shape(parse_json(line, where), {"file_name": str, "text": str}, where)
+        except JsonFileError as err:
+            raise FolderError(str(err)) from None
+        rows.append((row["file_name"], row["text"]))
+    return rows
+
+
+def _rows_from_csv(path: Path) -> list[tuple[str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise FolderError(f"{path} is not UTF-8 text") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"file_name", "text"} <= set(reader.fieldnames):
+        raise FolderError(
+            f"{path} needs a header with file_name and text columns, "
+            f"got {','.join(reader.fieldnames or []) or 'none'}"
+        )
+    return [(row["file_name"] or "", row["text"] or "") for row in reader]
+
+
+def _label_rows(root: Path) -> tuple[list[tuple[str, str]], str]:
+    for name in LABEL_FILES:
+        path = root / name
+        if path.is_file():
+            reader = _rows_from_jsonl if name.endswith(".jsonl") else _rows_from_csv
+            return reader(path), name
+    raise FolderError(
+        f"{root} holds no labels: add metadata.csv or labels.csv with a file_name,text header "
+        "(or metadata.jsonl), one row per image"
+    )
+
+
+def open_labelled_folder(path: str | Path) -> LabelledFolder:
+    root = Path(path)
+    if not root.is_dir():
+        raise FolderError(f"labelled folder not found: {root}")
+    rows, label_file = _label_rows(root)
+    if not rows:
+        raise FolderError(f"{root / label_file} lists no images")
+    if len(rows) > MAX_FOLDER_IMAGES:
+        raise FolderError(
+            f"{root / label_file} lists {len(rows)} images; at most {MAX_FOLDER_IMAGES:,}"
+        )
+    digest = hashlib.sha256((root / label_file).read_bytes())
+    names, texts, images = [], [], []
+    inside = root.resolve()
+    for name, text in rows:
+        if not text:
+            raise FolderError(f"{root / label_file}: {name!r} has an empty label")
+        file = (root / name).resolve()
+        if inside not in file.parents:
+            raise FolderError(f"{root / label_file}: {name!r} points outside the folder")
+        try:
+            data = file.read_bytes()
+            with Image.open(io.BytesIO(data)) as im:
+                if max(im.size) > MAX_SIDE:
+                    raise FolderError(
+                        f"{name}: {im.size[0]}x{im.size[1]} is too large for a captcha"
+                    )
+                gray = np.asarray(im.convert("L"))
+        except FileNotFoundError:
+            raise FolderError(f"{root / label_file} lists {name}, which is missing") from None
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
+            raise FolderError(f"{root / name} is not a readable image ({err})") from None
+        digest.update(hashlib.sha256(data).digest())
+        names.append(name)
+        texts.append(text)
+        images.append(gray)
+    return LabelledFolder(root, names, texts, images, digest.hexdigest())
+
+
+def check_charset(folder: LabelledFolder, chars: str, model: str) -> None:
+    """One line naming the labels' characters the model cannot write, and the ways out."""
+    known = set(chars)
+    missing = sorted({c for t in folder.texts for c in t if c not in known})
+    if not missing:
+        return
+    hint = ""
+    if all(c.upper() in known for c in missing):
+        hint = " (they are lowercase forms of characters the model knows: upper-case the labels)"
+    raise FolderError(
+        f"labels in {folder.root} use characters model {model} cannot output: "
+        f"{''.join(missing)!r}{hint}; relabel them, or fine-tune with `crnn train --init` on "
+        "data with this alphabet"
+    )
+
+
+def held_out_split(n: int, test_share: float, seed: int) -> tuple[list[int], list[int]]:
+    """A fixed (train pool, test) split of n items, a pure function of (n, share, seed)."""
+    order = np.random.default_rng(np.random.SeedSequence([seed, n, 7])).permutation(n).tolist()
+    n_test = max(1, round(n * test_share))
+    return sorted(order[n_test:]), sorted(order[:n_test])

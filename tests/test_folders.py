@@ -1,0 +1,123 @@
+"""Labelled folders of real captchas: reading them, evaluating on them, k-shot attacks."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from conftest import invoke, tiny
+from PIL import Image
+
+from benchmark.attack import AttackConfig, AttackError, Budget, attack_folder
+from benchmark.cli import main as bench_main
+from benchmark.folders import FolderError, check_charset, held_out_split, open_labelled_folder
+from crnn.train import train
+
+CHARS = "23456789ABCDEFGH"
+
+
+def captcha_folder(root, n=40, label_file="labels.csv"):
+    """Images drawn by the captcha package itself (another renderer than ours), labelled."""
+    from captcha.image import ImageCaptcha
+
+    from generator.captcha_backend import seeded_captcha
+
+    rnd = random.Random(1)
+    root.mkdir(parents=True)
+    rows = []
+    with seeded_captcha(5):
+        gen = ImageCaptcha(width=160, height=60)
+        for i in range(n):
+            text = "".join(rnd.choice(CHARS) for _ in range(4))
+            gen.generate_image(text).save(root / f"c{i:03d}.png")
+            rows.append((f"c{i:03d}.png", text))
+    if label_file.endswith(".csv"):
+        lines = ["file_name,text", *(f"{f},{t}" for f, t in rows)]
+    else:
+        lines = [json.dumps({"file_name": f, "text": t}) for f, t in rows]
+    (root / label_file).write_text("\n".join(lines) + "\n")
+    return rows
+
+
+@pytest.fixture(scope="module")
+def tiny_reader(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reader") / "run"
+    train(tiny(out=out, steps=3, val_every=3))
+    return out
+
+
+@pytest.mark.parametrize("label_file", ["labels.csv", "metadata.csv", "metadata.jsonl"])
+def test_folders_are_read_with_string_labels(tmp_path, label_file):
+    rows = captcha_folder(tmp_path / "f", n=6, label_file=label_file)
+    folder = open_labelled_folder(tmp_path / "f")
+    assert folder.texts == [t for _, t in rows] and folder.images[0].shape == (60, 160)
+    assert open_labelled_folder(tmp_path / "f").digest == folder.digest
+
+
+def test_bad_folders_say_what_is_wrong(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FolderError, match="holds no labels"):
+        open_labelled_folder(tmp_path / "empty")
+    captcha_folder(tmp_path / "f", n=3)
+    labels = tmp_path / "f" / "labels.csv"
+    text = labels.read_text()
+    labels.write_text(text + "gone.png,ABCD\n")
+    with pytest.raises(FolderError, match=r"lists gone\.png, which is missing"):
+        open_labelled_folder(tmp_path / "f")
+    labels.write_text(text + "../outside.png,ABCD\n")
+    with pytest.raises(FolderError, match="points outside the folder"):
+        open_labelled_folder(tmp_path / "f")
+    labels.write_text("name,label\nc000.png,AB\n")
+    with pytest.raises(FolderError, match="file_name and text"):
+        open_labelled_folder(tmp_path / "f")
+    labels.write_text(text)
+    folder = open_labelled_folder(tmp_path / "f")
+    folder.texts[0] = "ab" + folder.texts[0][2:]
+    with pytest.raises(FolderError, match=r"cannot output: 'ab'.*lowercase forms"):
+        check_charset(folder, CHARS.upper() + "B", "m")
+
+
+def test_held_out_split_is_fixed_and_disjoint():
+    pool, test = held_out_split(100, 0.3, seed=0)
+    assert len(test) == 30 and not set(pool) & set(test) and len(pool) + len(test) == 100
+    assert held_out_split(100, 0.3, seed=0) == (pool, test)
+
+
+def test_bench_run_reads_a_labelled_folder(tiny_reader, tmp_path, capsys):
+    captcha_folder(tmp_path / "real", n=12)
+    argv = ["run", "--data", str(tmp_path / "real"), "--model", str(tiny_reader)]
+    code, _, err = invoke(
+        bench_main, [*argv, "--decoders", "greedy", "-o", str(tmp_path / "r")], capsys
+    )
+    assert code in (0, None), err
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert [r["level"] for r in metrics["rows"]] == ["real"] and metrics["rows"][0]["n"] == 12
+    assert (tmp_path / "r" / "figures" / "misreads.png").exists()
+
+
+def test_k_shot_attack_draws_resumes_and_refuses_too_many_shots(tiny_reader, tmp_path):
+    captcha_folder(tmp_path / "real", n=30)
+    folder = open_labelled_folder(tmp_path / "real")
+    config = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), init=str(tiny_reader),
+                          batch_size=8, threads=1)  # fmt: skip
+    result = attack_folder(folder, config, shots=[0, 10], draws=2)
+    assert [(p.samples, p.draw) for p in result.points] == [(0, 0), (10, 0), (10, 1)]
+    assert all(p.n == 9 for p in result.points)  # 30 % of 30 held out
+    pooled = result.curve("finetune")
+    assert [p.samples for p in pooled] == [0, 10] and pooled[1].n == 18
+    again = attack_folder(folder, config, shots=[0, 10], draws=2)
+    assert [p.correct for p in again.points] == [p.correct for p in result.points]
+    with pytest.raises(AttackError, match="more than the 21 images left for training"):
+        attack_folder(folder, config, shots=[0, 30], draws=1)
+
+
+def test_bench_attack_on_a_folder_without_labels_is_one_line(tmp_path, capsys):
+    (tmp_path / "nolabels").mkdir()
+    Image.new("L", (160, 60)).save(tmp_path / "nolabels" / "a.png")
+    code, _, err = invoke(
+        bench_main,
+        ["attack", "--data", str(tmp_path / "nolabels"), "-o", str(tmp_path / "o")],
+        capsys,
+    )
+    assert code not in (0, None) and "holds no labels" in err and len(err.strip().splitlines()) == 1
