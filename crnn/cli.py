@@ -160,20 +160,77 @@ def train(
     )
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def expand_inputs(items: list[str]) -> list[Path]:
+    """Files as given, folders searched recursively for images, glob patterns expanded."""
+    import glob
+
+    paths: list[Path] = []
+    for item in items:
+        if any(ch in item for ch in "*?["):
+            matched = sorted(glob.glob(item, recursive=True))
+            if not matched:
+                fail(PROG, f"no file matches {item!r}")
+            paths += [Path(m) for m in matched if Path(m).is_file()]
+        elif Path(item).is_dir():
+            found = sorted(p for p in Path(item).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                fail(PROG, f"folder {item} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+            paths += found
+        else:
+            paths.append(Path(item))
+    return paths
+
+
 @app.command()
 def predict(
-    images: Annotated[list[Path], typer.Argument(help="Image files to read.")],
+    images: Annotated[
+        list[str], typer.Argument(help="Image files, folders (searched recursively) or globs.")
+    ],
     model: ModelPath = None,
     decoder: Annotated[str, typer.Option(help="greedy or beam:K (e.g. beam:10).")] = "greedy",
+    fmt: Annotated[
+        str, typer.Option("--format", help="tsv, csv or json (every format has a header/keys).")
+    ] = "tsv",
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", "-b", help="Images per forward pass.", min=1)
+    ] = 64,
+    device: Annotated[str, typer.Option(help="cpu, cuda or auto (torch models).")] = "cpu",
 ) -> None:
-    """Print one line per image: path, decoded text, confidence P(text | image)."""
-    from crnn.decode import parse_decoder
-    from crnn.recognizer import Recognizer
+    """Read captchas: one row per image with its path, the text and the confidence
+    P(text | image). An .onnx --model runs on onnxruntime alone (no torch import)."""
+    import csv
+    import json
+    import sys
 
+    from crnn.decode import parse_decoder
+    from crnn.registry import resolve_model
+
+    if fmt not in ("tsv", "csv", "json"):
+        fail(PROG, f"--format must be tsv, csv or json, got {fmt!r}")
     spec = parse_decoder(decoder)
-    rec = Recognizer.load(model)
-    for path, result in zip(images, rec.predict(images, spec), strict=True):
-        typer.echo(f"{path}\t{result.text}\t{result.confidence:.4f}")
+    ref = resolve_model(model)
+    paths = expand_inputs(images)
+    if ref.is_onnx:
+        from crnn.onnx_reader import OnnxReader
+
+        results = OnnxReader(ref.path).read(paths, spec, batch_size=batch_size)
+    else:
+        from crnn.recognizer import Recognizer
+        from crnn.train import resolve_device
+
+        rec = Recognizer.load(ref.path, device=str(resolve_device(device)))
+        results = rec.predict(paths, spec, batch_size=batch_size)
+    rows = [(str(p), r.text, round(r.confidence, 4)) for p, r in zip(paths, results, strict=True)]
+    if fmt == "json":
+        keys = ("path", "text", "confidence")
+        typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
+        return
+    writer = csv.writer(sys.stdout, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer.writerow(("path", "text", "confidence"))
+    writer.writerows(rows)
 
 
 @app.command()
@@ -187,8 +244,8 @@ def export(
     from crnn.export import export_onnx
     from crnn.registry import resolve_model
 
-    net, _ = load_model(resolve_model(model).path)
-    export_onnx(net, onnx)
+    net, document = load_model(resolve_model(model).path)
+    export_onnx(net, onnx, document=document)
     typer.echo(f"wrote {onnx}")
 
 

@@ -118,6 +118,8 @@ class Recognizer:
     def log_probs(
         self, images: Sequence[str | Path | Image.Image], batch_size: int = 256
     ) -> np.ndarray:
+        if batch_size < 1:
+            raise ImageInputError("batch size must be at least 1")
         """(N, T, C) log-probabilities for the images."""
         if not images:
             raise ImageInputError("no images given")
@@ -142,6 +144,7 @@ class Recognizer:
         images: Sequence[str | Path | Image.Image],
         decoder: str | DecoderSpec = "greedy",
         constraints: Constraints | None = None,
+        batch_size: int = 256,
     ) -> list[Decoded]:
         spec = parse_decoder(decoder) if isinstance(decoder, str) else decoder
-        return spec.decode(self.log_probs(images), self.chars, constraints)
+        return spec.decode(self.log_probs(images, batch_size), self.chars, constraints)

@@ -223,7 +223,14 @@ CASES = [
         "too large to be a captcha",
     ),
     ("crnn", ["predict", "{ws}/missing.png", *RUN], None, "image not found"),
-    ("crnn", ["predict", "{ws}/ds", *RUN], None, "is a directory"),
+    (
+        "crnn",
+        ["predict", "{ws}/emptydir", *RUN],
+        lambda ws: (ws / "emptydir").mkdir(),
+        "holds no images",
+    ),
+    ("crnn", ["predict", "{ws}/nothing*.png", *RUN], None, "no file matches"),
+    ("crnn", ["predict", "{ws}/ds", *RUN, "--format", "xml"], None, "--format must be"),
     ("crnn", ["predict", "{ws}/notes.png", *RUN], write("notes.png", "text"), "cannot read image"),
     (
         "crnn",

@@ -270,7 +270,8 @@ def test_predict_cli_prints_one_line_per_image(trained_model, tmp_path, capsys):
         render_sample(preset("easy"), 0, i).image.save(tmp_path / f"{i}.png")
         paths.append(str(tmp_path / f"{i}.png"))
     main(["predict", *paths, "--model", str(trained_model), "--decoder", "beam:5"])
-    lines = capsys.readouterr().out.strip().splitlines()
+    header, *lines = capsys.readouterr().out.strip().splitlines()
+    assert header == "path\ttext\tconfidence"
     assert [line.split("\t")[0] for line in lines] == paths
     assert all(0.0 <= float(line.split("\t")[2]) <= 1.0 for line in lines)
 
@@ -304,3 +305,47 @@ def test_init_fine_tunes_and_a_constant_schedule_extends_bit_exactly(trained_mod
     assert a.keys() == b.keys()
     for key, value in a.items():
         assert torch.equal(value, b[key]), key
+
+
+def test_onnx_file_stands_alone(trained_model, tmp_path):
+    """The export carries its metadata; `crnn predict --model m.onnx` never imports torch and
+    reads what the torch model reads."""
+    pytest.importorskip("onnxruntime")
+    from crnn.cli import main
+
+    main(["export", "--onnx", str(tmp_path / "m.onnx"), "--model", str(trained_model)])
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(tmp_path / "m.onnx")).metadata_props}
+    assert meta["charset"] == CHARS and meta["input_width"] == "96" and meta["blank_index"] == "0"
+    paths = []
+    for i in range(4):
+        render_sample(preset("easy"), 1, i).image.save(tmp_path / f"{i}.png")
+        paths.append(str(tmp_path / f"{i}.png"))
+    code = (
+        "import sys; from crnn.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "assert 'torch' not in sys.modules, 'the ONNX path imported torch'\n"
+    )
+    cmd = [sys.executable, "-c", code, "predict", *paths, "--model", str(tmp_path / "m.onnx")]
+    onnx_rows = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    expected = [d.text for d in Recognizer.load(trained_model).predict(paths)]
+    assert [row.split("\t")[1] for row in onnx_rows.splitlines()[1:]] == expected
+
+
+def test_readme_onnxruntime_snippet_runs(trained_model, tmp_path):
+    """The README's ten-odd-line onnxruntime snippet, extracted and run as a user would."""
+    pytest.importorskip("onnxruntime")
+    from pathlib import Path
+
+    from crnn.cli import main
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = readme.split("<!-- onnx-snippet -->")[1].split("```python")[1].split("```")[0]
+    main(["export", "--onnx", str(tmp_path / "model.onnx"), "--model", str(trained_model)])
+    image = render_sample(preset("easy"), 2, 0).image
+    image.save(tmp_path / "captcha.png")
+    out = subprocess.run(
+        [sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == Recognizer.load(trained_model).predict([image])[0].text

@@ -1,0 +1,151 @@
+"""Held-out check on captchas this project never renders: labelled folders drawn by third-party
+generators, and the off-the-shelf reader ddddocr measured on the same images.
+
+Runs in a separate environment that has the peers installed (they are not dependencies of
+captchabench; multicolorcaptcha is GPL and only ever runs here, as a test-image source):
+
+    python -m venv peer && peer/bin/pip install ddddocr wheezy.captcha multicolorcaptcha captcha
+    peer/bin/python benchmark/foreign.py render --out data/foreign --n 400
+    peer/bin/python benchmark/foreign.py ddddocr data/foreign/*        # the peer's accuracy
+    bench run --data data/foreign/wheezy --model universal             # ours, per folder
+
+Labels are 4-6 characters of digits + uppercase, O/0 and I/1 included (multicolorcaptcha draws
+its own 4-character text). Fonts: DejaVu Sans *Condensed*, a face outside the training pool.
+These generators use Python's global ``random``; the script seeds it, so folders regenerate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import string
+import sys
+from pathlib import Path
+
+ALPHABET = string.digits + string.ascii_uppercase
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
+FONTS = ("DejaVuSansCondensed.ttf", "DejaVuSansCondensed-Bold.ttf")
+
+
+def _fonts() -> list[str]:
+    for folder in FONT_DIRS:
+        found = [str(Path(folder) / f) for f in FONTS if (Path(folder) / f).exists()]
+        if found:
+            return found
+    sys.exit("foreign.py: DejaVu Sans Condensed not found (apt-get install fonts-dejavu-extra)")
+
+
+def _label(rnd: random.Random) -> str:
+    return "".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(4, 6)))
+
+
+def _wheezy(fonts):
+    from wheezy.captcha import image as w
+
+    draw = w.captcha(
+        drawings=[
+            w.background("#EEEECC"),
+            w.text(
+                fonts=fonts,
+                font_sizes=(36, 40, 44),
+                drawings=[w.warp(0.4), w.rotate(), w.offset()],
+                color="#32386A",
+            ),
+            w.curve(),
+            w.noise(),
+            w.smooth(),
+        ],
+        width=200,
+        height=75,
+    )
+    return lambda text: draw(text)
+
+
+def _captcha_default(fonts):
+    from captcha.image import ImageCaptcha
+
+    gen = ImageCaptcha(width=160, height=60)  # the package's own font and sizes
+    return lambda text: gen.generate_image(text)
+
+
+GENERATORS = {"wheezy": _wheezy, "captcha-default": _captcha_default}
+
+
+def render(out: Path, n: int, seed: int) -> None:
+    fonts = _fonts()
+    for name, factory in GENERATORS.items():
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        random.seed(seed)  # the peers draw from the global generator
+        rnd = random.Random(seed)
+        try:
+            draw = factory(fonts)
+        except ImportError as err:
+            print(f"skipping {name}: {err}", file=sys.stderr)
+            continue
+        rows = []
+        for i in range(n):
+            text = _label(rnd)
+            draw(text).convert("RGB").save(folder / f"{i:05d}.png")
+            rows.append((f"{i:05d}.png", text))
+        _write_labels(folder, rows)
+        print(f"{folder}: {n} images")
+    try:
+        from multicolorcaptcha import CaptchaGenerator
+    except ImportError as err:
+        print(f"skipping multicolor: {err}", file=sys.stderr)
+        return
+    folder = out / "multicolor"
+    folder.mkdir(parents=True, exist_ok=True)
+    random.seed(seed)
+    gen = CaptchaGenerator(2)
+    rows = []
+    for i in range(n):
+        made = gen.gen_captcha_image(difficult_level=2, chars_mode="hex", multicolor=True)
+        made.image.convert("RGB").save(folder / f"{i:05d}.png")
+        rows.append((f"{i:05d}.png", made.characters.upper()))
+    _write_labels(folder, rows)
+    print(f"{folder}: {n} images")
+
+
+def _write_labels(folder: Path, rows) -> None:
+    with open(folder / "labels.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["file_name", "text"])
+        writer.writerows(rows)
+
+
+def ddddocr_accuracy(folders: list[Path]) -> None:
+    """Sequence accuracy of ddddocr (case-insensitive: it answers in either case)."""
+    import ddddocr
+
+    ocr = ddddocr.DdddOcr(show_ad=False)
+    for folder in folders:
+        with open(folder / "labels.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        right = sum(
+            ocr.classification((folder / r["file_name"]).read_bytes()).upper() == r["text"]
+            for r in rows
+        )
+        print(f"{folder.name}\tddddocr\t{right}/{len(rows)}\t{right / len(rows):.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("render", help="write labelled folders from third-party generators")
+    r.add_argument("--out", type=Path, default=Path("data/foreign"))
+    r.add_argument("--n", type=int, default=400)
+    r.add_argument("--seed", type=int, default=2026)
+    d = sub.add_parser("ddddocr", help="ddddocr's accuracy on labelled folders")
+    d.add_argument("folders", type=Path, nargs="+")
+    args = parser.parse_args()
+    if args.command == "render":
+        render(args.out, args.n, args.seed)
+    else:
+        ddddocr_accuracy(args.folders)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Read captchas with an exported ONNX file alone: onnxruntime + numpy + Pillow, no torch.
+
+    from crnn.onnx_reader import OnnxReader
+    reader = OnnxReader("model.onnx")
+    reader.read(["a.png", "b.png"])        # [Decoded(text=..., confidence=...), ...]
+
+Everything the reader needs (charset, input size, resize mode, blank index) comes from the
+file's metadata, written by ``crnn export``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from generator.errors import UserError
+
+from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
+from .preprocess import RESIZE_MODES, preprocess
+
+
+class OnnxReaderError(UserError):
+    pass
+
+
+class OnnxReader:
+    def __init__(self, path: str | Path) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise OnnxReaderError(
+                "reading .onnx models needs onnxruntime: pip install 'captchabench[onnx]'"
+            ) from None
+        self.path = Path(path)
+        try:
+            self.session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own exception types
+            raise OnnxReaderError(f"{path} is not a loadable ONNX model ({err})") from None
+        meta = self.session.get_modelmeta().custom_metadata_map
+        missing = [k for k in ("charset", "input_height", "input_width") if k not in meta]
+        if missing:
+            raise OnnxReaderError(
+                f"{path} lacks {', '.join(missing)} metadata (export it with `crnn export`)"
+            )
+        self.chars = meta["charset"]
+        self.height, self.width = int(meta["input_height"]), int(meta["input_width"])
+        self.resize = meta.get("resize", "stretch")
+        if self.resize not in RESIZE_MODES or meta.get("blank_index", "0") != "0":
+            raise OnnxReaderError(f"{path}: unsupported resize or blank index in its metadata")
+
+    def log_probs(self, images: Sequence[str | Path | Image.Image], batch_size: int = 64):
+        arrays = np.stack(
+            [preprocess(_open(im), self.height, self.width, self.resize) for im in images]
+        )
+        outs = [
+            self.session.run(["log_probs"], {"images": arrays[k : k + batch_size]})[0]
+            for k in range(0, len(arrays), batch_size)
+        ]
+        return np.concatenate(outs)
+
+    def read(
+        self,
+        images: Sequence[str | Path | Image.Image],
+        decoder: str | DecoderSpec = "greedy",
+        constraints: Constraints | None = None,
+        batch_size: int = 64,
+    ) -> list[Decoded]:
+        spec = parse_decoder(decoder) if isinstance(decoder, str) else decoder
+        return spec.decode(self.log_probs(images, batch_size), self.chars, constraints)
+
+
+def _open(item: str | Path | Image.Image) -> Image.Image:
+    if isinstance(item, Image.Image):
+        return item
+    try:
+        with Image.open(item) as im:
+            if max(im.size) > 4096:
+                raise OnnxReaderError(f"{item}: too large to be a captcha")
+            im.load()
+            return im
+    except FileNotFoundError:
+        raise OnnxReaderError(f"image not found: {item}") from None
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
+        raise OnnxReaderError(f"cannot read image {item}: {err}") from None
