@@ -220,8 +220,11 @@ def compare(
 @app.command()
 def matrix(
     levels: Annotated[
-        str, typer.Option(help="Comma list of presets to train on and test on.")
-    ] = "easy,medium,hard,extreme",
+        str,
+        typer.Option(
+            "--difficulty", "-d", "--levels", help="Presets or spec files to train and test on."
+        ),
+    ] = "all",
     train_steps: Annotated[int, typer.Option(help="Training steps per model.")] = 2000,
     arch: Annotated[str, typer.Option(help="Model preset.")] = "small",
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 500,

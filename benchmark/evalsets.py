@@ -25,7 +25,7 @@ from generator.dataset import (
 )
 from generator.errors import UserError
 from generator.seeds import BENCHMARK_SEED
-from generator.spec import CaptchaSpec, load_spec, preset
+from generator.spec import CaptchaSpec, resolve_styles
 
 
 def default_cache() -> Path:
@@ -77,16 +77,7 @@ def folder_eval_set(folder) -> EvalSet:
 
 def resolve_levels(text: str) -> list[CaptchaSpec]:
     """``all``, a comma list of preset names, or spec files."""
-    if text == "all":
-        return [preset(name) for name in LEVELS]
-    specs = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        path = Path(part)
-        specs.append(load_spec(path) if path.suffix.lower() in (".toml", ".json") else preset(part))
-    if not specs:
-        raise EvalSetError("--difficulty names no level")
+    specs = resolve_styles(text)
     names = [s.name for s in specs]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

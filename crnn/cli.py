@@ -28,9 +28,9 @@ ModelPath = Annotated[
 
 
 def _weighted_styles(difficulty: str, weights: str | None) -> tuple[str, ...]:
-    styles = [s.strip() for s in difficulty.split(",") if s.strip()]
-    if not styles:
-        fail(PROG, "--difficulty needs at least one preset name or spec file")
+    from generator.spec import style_refs
+
+    styles = style_refs(difficulty)
     if weights is None:
         return tuple(styles)
     try:
@@ -56,7 +56,7 @@ def train(
         typer.Option(
             "--difficulty",
             "-d",
-            help="Comma-separated presets or spec files mixed in the stream (default: "
+            help="Presets or spec files mixed in the stream: a comma list, or all (default: "
             "easy,medium,hard; with --data: the dataset's own style, for validation).",
         ),
     ] = None,

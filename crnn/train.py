@@ -23,7 +23,7 @@ from generator.charset import Charset
 from generator.errors import UserError
 from generator.progress import Progress
 from generator.seeds import VALIDATION_SEED, check_training_seed
-from generator.spec import CaptchaSpec, load_spec, preset
+from generator.spec import CaptchaSpec, load_style
 from generator.version import RENDER_VERSION
 
 from .checkpoint import (
@@ -103,8 +103,7 @@ class TrainResult:
 
 
 def _style(name_or_file: str) -> CaptchaSpec:
-    path = Path(name_or_file)
-    return load_spec(path) if path.suffix.lower() in (".toml", ".json") else preset(name_or_file)
+    return load_style(name_or_file)
 
 
 def resolve_device(choice: str) -> torch.device:

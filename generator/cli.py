@@ -25,7 +25,7 @@ Difficulty = Annotated[
     typer.Option(
         "--difficulty",
         "-d",
-        help="Preset: easy, medium, hard, extreme, captcha (the captcha package's look) or mixed.",
+        help="Preset (easy, medium, hard, extreme, captcha, mixed, universal) or a spec file.",
     ),
 ]
 Config = Annotated[
@@ -38,13 +38,16 @@ Seed = Annotated[int, typer.Option("--seed", "-s", help="Run seed; same seed, sa
 
 
 def _spec(difficulty: str | None, config: Path | None):
-    from .spec import load_spec, preset
+    from .spec import load_spec, resolve_styles
 
     if difficulty and config:
         fail(PROG, "give either --difficulty or --config, not both")
     if config is not None:
         return load_spec(config)
-    return preset(difficulty or "medium")
+    specs = resolve_styles(difficulty or "medium")
+    if len(specs) != 1:
+        fail(PROG, "make renders one style per dataset: give one preset or spec file in -d")
+    return specs[0]
 
 
 def _bar(total: int, quiet: bool, desc: str):
@@ -121,7 +124,9 @@ def preview(
     difficulty: Annotated[
         str,
         typer.Option(
-            "--difficulty", "-d", help="A preset name, or 'all' for one block per difficulty."
+            "--difficulty",
+            "-d",
+            help="Presets or spec files (comma list), or all: one block per style.",
         ),
     ] = "all",
     config: Config = None,
@@ -135,14 +140,14 @@ def preview(
 ) -> None:
     """Write a contact sheet of captioned samples for a style (or every difficulty)."""
     from .preview import contact_sheet, save_png
-    from .spec import DIFFICULTIES, load_spec, preset
+    from .spec import DIFFICULTIES, load_spec, preset, resolve_styles
 
     if config is not None:
         specs = [load_spec(config)]
-    elif difficulty == "all":
-        specs = [preset(d) for d in (*DIFFICULTIES, "captcha", "mixed")]
+    elif difficulty == "all":  # the gallery: every level plus the two other renderers' styles
+        specs = [preset(d) for d in (*DIFFICULTIES, "captcha", "mixed", "universal")]
     else:
-        specs = [preset(difficulty)]
+        specs = resolve_styles(difficulty)
     if out.is_dir():
         fail(PROG, f"--out {out} is a directory; give a .png file name")
     save_png(contact_sheet(specs, seed=seed, cols=cols, rows=rows, scale=scale), out)

@@ -22,15 +22,35 @@ def fail(prog: str, message: str, code: int = EXIT_USER_ERROR) -> None:
 _invoked: list[str] = []
 
 
+def _version(value: bool) -> None:
+    if value:
+        from .version import RENDER_VERSION, __version__
+
+        typer.echo(f"captchabench {__version__} (render version {RENDER_VERSION})")
+        raise typer.Exit()
+
+
 def make_app(name: str, help_text: str) -> typer.Typer:
-    """A Typer app configured the same way for every captchabench command."""
-    return typer.Typer(
+    """A Typer app configured the same way for every captchabench command: help on a bare
+    call, --version, shell completion (--install-completion / --show-completion)."""
+    app = typer.Typer(
         name=name,
         help=help_text,
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         pretty_exceptions_enable=False,
     )
+
+    @app.callback()
+    def _common(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Print the version."
+        ),
+    ) -> None:
+        pass
+
+    _common.__doc__ = help_text
+    return app
 
 
 def command_line() -> str:
@@ -46,6 +66,8 @@ def run_app(app: typer.Typer, prog: str, argv: list[str] | None = None) -> None:
     except typer.Exit as done:
         code = done.exit_code
     except typer.TyperException as err:  # usage errors: unknown option, bad value type, …
+        if not err.format_message():  # a bare command: help was printed, nothing went wrong
+            raise SystemExit(0) from None
         fail(prog, f"{err.format_message()} (see {prog} --help)", err.exit_code or 2)
     except typer.Abort:
         fail(prog, "interrupted", EXIT_INTERRUPTED)

@@ -458,3 +458,24 @@ def preset(name: str) -> CaptchaSpec:
         raise SpecError(
             f"unknown difficulty {name!r}{hint}; choose one of {', '.join(_PRESETS)}"
         ) from None
+
+
+def style_refs(text: str) -> list[str]:
+    """``-d`` as every CLI reads it: ``all`` (the four difficulty levels), or a comma list of
+    preset names and spec files (.toml/.json)."""
+    if text.strip() == "all":
+        return list(DIFFICULTIES)
+    refs = [part.strip() for part in text.split(",") if part.strip()]
+    if not refs:
+        raise SpecError("--difficulty names no style")
+    return refs
+
+
+def load_style(ref: str) -> CaptchaSpec:
+    """A preset name or a spec file."""
+    path = Path(ref)
+    return load_spec(path) if path.suffix.lower() in (".toml", ".json") else preset(ref)
+
+
+def resolve_styles(text: str) -> list[CaptchaSpec]:
+    return [load_style(ref) for ref in style_refs(text)]

@@ -122,3 +122,27 @@ def test_ctrl_c_is_one_line_and_a_nonzero_exit(tmp_path):
     assert err.strip().splitlines() == [
         "captchagen: error: interrupted; re-run the same command to resume"
     ]
+
+
+@pytest.mark.parametrize("prog", ["generator", "crnn", "benchmark"])
+def test_every_cli_has_version_completion_and_a_quiet_bare_call(prog):
+    code = f"from {prog}.cli import main; main()"
+    version = subprocess.run(
+        [sys.executable, "-c", code, "--version"], capture_output=True, text=True
+    )
+    assert version.returncode == 0 and version.stdout.startswith("captchabench ")
+    helped = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True)
+    assert "--install-completion" in helped.stdout
+    bare = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert bare.returncode == 0 and "Usage:" in bare.stdout and bare.stderr == ""
+
+
+def test_difficulty_means_the_same_everywhere(capsys, tmp_path):
+    spec = tmp_path / "mine.toml"
+    spec.write_text('preset = "easy"\nname = "mine"\n')
+    out = tmp_path / "p.png"
+    ok(["preview", "-d", f"easy,{spec}", "--out", str(out), "--rows", "1", "--cols", "1"], capsys)
+    code, _, err = run(["make", "-d", "easy,hard", "--out", str(tmp_path / "x")], capsys)
+    assert code == 2 and "one style per dataset" in err
+    ok(["make", "-d", str(spec), "--n", "3", "--out", str(tmp_path / "m"), "-q"], capsys)
+    assert json.loads((tmp_path / "m" / "dataset.json").read_text())["spec"]["name"] == "mine"
