@@ -7,6 +7,7 @@ what the interrupted one would have seen, whatever the number of workers.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from generator.charset import Charset
 from generator.dataset import load_packed, open_dataset
 from generator.errors import UserError
 from generator.sample import render_sample
+from generator.shards import read_member
 from generator.spec import CaptchaSpec
 from generator.stream import shard_indices
 from generator.torch_stream import consumer_id
@@ -168,7 +170,7 @@ class DiskBatches(_BatchStream):
             if self._packed is None:  # opened lazily: each DataLoader worker maps its own view
                 self._packed = np.load(self.packed_path, mmap_mode="r")
             return Image.fromarray(np.asarray(self._packed[k]))
-        with Image.open(self.root / self.files[k]) as im:
+        with Image.open(io.BytesIO(read_member(self.root, self.files[k]))) as im:
             return im.convert("L")
 
     def batch(self, j: int) -> Batch:

@@ -76,7 +76,14 @@ def make(
             "the last shard to finish writes the manifest.",
         ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Image format: png, jpg or webp.")] = "png",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="png, jpg or webp (a file per image), or webdataset / parquet (one shard of "
+            "500 samples per file, for large-scale training).",
+        ),
+    ] = "png",
     pack: Annotated[
         bool, typer.Option("--pack", help="Also write packed/images.npy for fast training reads.")
     ] = False,

@@ -45,10 +45,12 @@ from .lock import Lock, held
 from .png import encode_png
 from .sample import MAX_SEED, render_sample
 from .seeds import RESERVED_SEED_MIN
+from .shards import SHARD_FORMATS, encode_shard, read_member, shard_name, split_name
 from .spec import CaptchaSpec, spec_from_dict
 from .version import RENDER_VERSION, __version__
 
-FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}
+FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}  # one file per image
+ALL_FORMATS = (*FORMATS, *SHARD_FORMATS)  # ... or one WebDataset / Parquet shard per chunk
 CHUNK_SIZE = 500
 META_FIELDS = ("file_name", "text", "index", "seed", "style", "length", "sha256")
 METADATA = "metadata.jsonl"
@@ -85,8 +87,8 @@ class RunConfig:
         if not 0 <= self.seed <= top:
             reserved = "" if self.evaluation else " (2**48 and up are reserved for evaluation)"
             raise DatasetError(f"--seed must be between 0 and {top}, got {self.seed}{reserved}")
-        if self.format not in FORMATS:
-            raise DatasetError(f"--format {self.format!r} is not one of {', '.join(FORMATS)}")
+        if self.format not in ALL_FORMATS:
+            raise DatasetError(f"--format {self.format!r} is not one of {', '.join(ALL_FORMATS)}")
 
     def identity(self) -> dict:
         """What must match for two runs to fill the same directory."""
@@ -105,8 +107,14 @@ class RunConfig:
     def chunk_range(self, chunk: int) -> range:
         return range(chunk * CHUNK_SIZE, min((chunk + 1) * CHUNK_SIZE, self.n))
 
+    @property
+    def sharded(self) -> bool:
+        return self.format in SHARD_FORMATS
+
     def file_name(self, index: int) -> str:
         digits = max(6, len(str(self.n - 1)))
+        if self.sharded:
+            return f"{shard_name(index // CHUNK_SIZE, self.format)}#{index:0{digits}d}.png"
         folder_digits = max(4, len(str((self.n - 1) // FILES_PER_FOLDER)))
         folder = index // FILES_PER_FOLDER
         return f"images/{folder:0{folder_digits}d}/{index:0{digits}d}.{self.format}"
@@ -168,19 +176,25 @@ def _journaled(out: Path) -> set[int]:
     }
 
 
-def _render_rows(config: RunConfig, out: Path, indices: range | list[int]) -> list[dict]:
-    """Render, encode and atomically write these samples; their metadata rows."""
+def _render_rows(
+    config: RunConfig, out: Path, indices: range | list[int], blobs: list[bytes] | None = None
+) -> list[dict]:
+    """Render and encode these samples; write each image file atomically, or (shard formats)
+    collect the bytes into ``blobs``. Returns their metadata rows."""
     rows = []
     folders: set[Path] = set()
     for index in indices:
         sample = render_sample(config.spec, config.seed, index)
-        data = encode_image(sample.image, config.format)
+        data = encode_image(sample.image, "png" if config.sharded else config.format)
         name = config.file_name(index)
-        target = out / name
-        if target.parent not in folders:
-            target.parent.mkdir(exist_ok=True)
-            folders.add(target.parent)
-        atomic_write_bytes(target, data)
+        if blobs is not None:
+            blobs.append(data)
+        else:
+            target = out / name
+            if target.parent not in folders:
+                target.parent.mkdir(exist_ok=True)
+                folders.add(target.parent)
+            atomic_write_bytes(target, data)
         rows.append(
             {"file_name": name, "text": sample.text, "index": index, "seed": config.seed,
              "style": sample.style, "length": len(sample.text),
@@ -197,7 +211,15 @@ def _render_chunk(job: tuple[RunConfig, str, int]) -> int:
     """Worker: render, write and journal one chunk; returns how many images it wrote."""
     config, out_str, chunk = job
     out = Path(out_str)
-    rows = _render_rows(config, out, config.chunk_range(chunk))
+    if config.sharded:
+        blobs: list[bytes] = []
+        rows = _render_rows(config, out, config.chunk_range(chunk), blobs)
+        (out / "shards").mkdir(exist_ok=True)
+        atomic_write_bytes(
+            out / shard_name(chunk, config.format), encode_shard(config.format, rows, blobs)
+        )
+    else:
+        rows = _render_rows(config, out, config.chunk_range(chunk))
     # The journal last: its presence means every image of the chunk is on disk.
     atomic_write_text(_chunk_journal(out, chunk), "".join(map(metadata_line, rows)))
     return len(rows)
@@ -255,7 +277,7 @@ def _writer_folders(out: Path) -> tuple[Path, ...]:
     """Where ``make`` writes files atomically (so where a kill can leave a temporary)."""
     images = out / "images"
     subfolders = sorted(p for p in images.iterdir() if p.is_dir()) if images.is_dir() else []
-    return (out, images, *subfolders, _state(out), _chunks_dir(out))
+    return (out, images, *subfolders, out / "shards", _state(out), _chunks_dir(out))
 
 
 @dataclass
@@ -359,12 +381,18 @@ def _repair(
         damaged = []
         for row in rows:
             try:
-                ok = hashlib.sha256((out / row["file_name"]).read_bytes()).hexdigest()
+                ok = hashlib.sha256(read_member(out, row["file_name"])).hexdigest()
                 ok = ok == row["sha256"]
             except OSError:
                 ok = False
             if not ok:
                 damaged.append(row["index"])
+        if damaged and config.sharded:  # a shard is rewritten whole (same bytes as before)
+            _render_chunk((config, str(out), chunk))
+            repaired += len(damaged)
+            if progress:
+                progress(len(damaged))
+            continue
         if damaged:
             fresh = _render_rows(config, out, damaged)
             recorded = {r["index"]: r["sha256"] for r in rows}
@@ -557,9 +585,8 @@ def verify_dataset(
     for k, rec in enumerate(records):
         name = rec["file_name"]
         listed.add(name)
-        file = ds.root / name
         try:
-            data = file.read_bytes()
+            data = read_member(ds.root, name)
         except OSError:
             problems.append(f"{name}: missing")
             continue
@@ -575,9 +602,11 @@ def verify_dataset(
             problems.append(f"{name}: does not decode ({err})")
         if progress and k % 1000 == 999:
             progress(1000)
+    listed = {split_name(name)[0] for name in listed}
     on_disk = {
         p.relative_to(ds.root).as_posix()
-        for p in (ds.root / "images").rglob("*")
+        for folder in ("images", "shards")
+        for p in (ds.root / folder).rglob("*")
         if p.is_file() and not p.name.startswith(".")
     }
     for extra in sorted(on_disk - listed)[:10]:
@@ -594,7 +623,7 @@ def verify_dataset(
         except DatasetError as err:
             problems.append(str(err))
     if rerender > 0 and records:
-        fmt = ds.manifest["format"]
+        fmt = "png" if ds.manifest["format"] in SHARD_FORMATS else ds.manifest["format"]
         step = max(1, len(records) // rerender)
         for rec in records[::step][:rerender]:
             sample = render_sample(ds.spec, int(rec["seed"]), int(rec["index"]))
@@ -609,7 +638,12 @@ def dataset_info(path: str | Path) -> dict:
     lengths: dict[int, int] = {}
     for rec in records:
         lengths[int(rec["length"])] = lengths.get(int(rec["length"]), 0) + 1
-    size = sum(f.stat().st_size for f in (ds.root / "images").rglob("*") if f.is_file())
+    size = sum(
+        f.stat().st_size
+        for folder in ("images", "shards")
+        for f in (ds.root / folder).rglob("*")
+        if f.is_file()
+    )
     packed = ds.root / "packed" / "images.npy"
     return {
         "path": str(ds.root),
@@ -630,8 +664,13 @@ def dataset_info(path: str | Path) -> dict:
 
 
 def _is_image_name(name: str) -> bool:
-    parts = name.split("/")
-    return len(parts) >= 2 and parts[0] == "images" and not any(p in ("", ".", "..") for p in parts)
+    """``images/…`` inside the dataset, or ``shards/NNNNNN.tar#member`` (or .parquet)."""
+    path, member = split_name(name)
+    parts = path.split("/")
+    safe = len(parts) >= 2 and not any(p in ("", ".", "..") for p in parts)
+    if member is not None:
+        return safe and parts[0] == "shards" and "/" not in member and member not in ("", "..")
+    return safe and parts[0] == "images"
 
 
 def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None) -> Path:
@@ -651,7 +690,7 @@ def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None
         tmp = Path(fh.name)
         arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(records), h, w))
         for k, rec in enumerate(records):
-            data = (ds.root / rec["file_name"]).read_bytes()
+            data = read_member(ds.root, rec["file_name"])
             if hashlib.sha256(data).hexdigest() != rec["sha256"]:
                 raise DatasetError(
                     f"{ds.root / rec['file_name']} fails its checksum; re-run `captchagen make` "
