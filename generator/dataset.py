@@ -89,6 +89,13 @@ class RunConfig:
             raise DatasetError(f"--seed must be between 0 and {top}, got {self.seed}{reserved}")
         if self.format not in ALL_FORMATS:
             raise DatasetError(f"--format {self.format!r} is not one of {', '.join(ALL_FORMATS)}")
+        if self.format == "parquet":
+            try:
+                import pyarrow  # noqa: F401 - checked before any work starts
+            except ImportError:
+                raise DatasetError(
+                    "--format parquet needs pyarrow: pip install 'captchabench[parquet]'"
+                ) from None
 
     def identity(self) -> dict:
         """What must match for two runs to fill the same directory."""
