@@ -277,3 +277,61 @@ def render_eval_set(
             texts.append(sample.text)
             names.append(spec.name)
     return torch.from_numpy(np.stack(images)), texts, names
+
+
+# --- the public torch pair --------------------------------------------------------------------
+
+
+class CaptchaDataset(torch.utils.data.Dataset):
+    """A captchagen dataset on disk (PNG folders or WebDataset/Parquet shards) as a map-style
+    torch ``Dataset``: item ``k`` is ``(image, target_ids, length)`` with ``image`` a float32
+    (1, H, W) tensor in [-1, 1] and ``target_ids`` the label's token ids (blank = 0 excluded).
+
+    ``transform`` runs on the PIL image before resizing (augmentations). Batch composition is
+    decided by the DataLoader's sampler alone, so it does not depend on ``num_workers`` (the
+    trainer's own streams, by contrast, assign whole batches to workers by index: also
+    independent of the worker count, see ``_BatchStream``).
+
+        ds = CaptchaDataset("data/medium")
+        loader = DataLoader(ds, batch_size=64, shuffle=True, collate_fn=collate_ctc)
+        images, targets, lengths, texts = next(iter(loader))  # what nn.CTCLoss takes
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        height: int = 32,
+        width: int = 128,
+        resize: str = "pad",
+        charset: Charset | None = None,
+        transform=None,
+    ) -> None:
+        ds = open_dataset(root)
+        self.root = ds.root
+        self.records = ds.records()
+        self.charset = charset or Charset(ds.manifest["charset"])
+        missing = self.charset.missing([r["text"] for r in self.records])
+        if missing:
+            raise DataError(f"labels use characters outside the charset: {sorted(missing)}")
+        self.height, self.width, self.resize = height, width, resize
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, k: int):
+        record = self.records[k]
+        with Image.open(io.BytesIO(read_member(self.root, record["file_name"]))) as im:
+            image = im.convert("L")
+        if self.transform is not None:
+            image = self.transform(image)
+        array = preprocess(image, self.height, self.width, self.resize)
+        ids = torch.tensor(self.charset.encode(record["text"]), dtype=torch.long)
+        return torch.from_numpy(array), ids, len(ids), record["text"]
+
+
+def collate_ctc(items) -> Batch:
+    """Stack images; concatenate targets with their lengths: the layout ``nn.CTCLoss`` takes."""
+    images, ids, lengths, texts = zip(*items, strict=True)
+    return torch.stack(images), torch.cat(ids), torch.tensor(lengths), list(texts)

@@ -349,3 +349,23 @@ def test_readme_onnxruntime_snippet_runs(trained_model, tmp_path):
         [sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == Recognizer.load(trained_model).predict([image])[0].text
+
+
+def test_public_dataset_and_collate_feed_ctc_loss(tmp_path):
+    from torch.utils.data import DataLoader
+
+    from crnn.data import CaptchaDataset, collate_ctc
+
+    make_dataset(RunConfig(spec=preset("easy"), seed=4, n=12), tmp_path / "d")
+    flips = []
+    ds = CaptchaDataset(tmp_path / "d", transform=lambda im: flips.append(1) or im)
+    image, ids, length, text = ds[3]
+    assert image.shape == (1, 32, 128) and length == len(text) == len(ids)
+    assert ds.charset.decode(ids.tolist()) == text and flips == [1]
+    batches = [list(b[3]) for b in DataLoader(ds, batch_size=5, collate_fn=collate_ctc)]
+    assert batches == [[r["text"] for r in ds.records[k : k + 5]] for k in (0, 5, 10)]
+    images, targets, lengths, _ = collate_ctc([ds[0], ds[1]])
+    model = CRNN(ModelConfig(arch="tiny", charset=ds.charset.chars, width=128))
+    log_probs = model(images).transpose(0, 1)
+    loss = torch.nn.CTCLoss()(log_probs, targets, torch.full((2,), 32), lengths)
+    assert torch.isfinite(loss)
