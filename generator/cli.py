@@ -72,8 +72,9 @@ def make(
         str | None,
         typer.Option(
             "--shard",
-            help="Render only shard K of N (0-based, e.g. 1/4) into the same --out; "
-            "the last shard to finish writes the manifest.",
+            help="Render only shard K of N (0-based, e.g. 1/4) into the same --out; the last "
+            "shard to finish writes the manifest. auto: from a Slurm job array or a Kubernetes "
+            "indexed Job.",
         ),
     ] = None,
     fmt: Annotated[

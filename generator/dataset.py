@@ -127,16 +127,54 @@ class RunConfig:
         return f"images/{folder:0{folder_digits}d}/{index:0{digits}d}.{self.format}"
 
 
-def parse_shard(text: str | None) -> tuple[int, int]:
-    """``"K/N"`` (0-based K) -> (K, N); None -> the whole run."""
+def parse_shard(text: str | None, environ: dict[str, str] | None = None) -> tuple[int, int]:
+    """``"K/N"`` (0-based K) -> (K, N); None -> the whole run; ``auto`` -> from the scheduler:
+    a Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT, SLURM_ARRAY_TASK_MIN) or a
+    Kubernetes indexed Job (JOB_COMPLETION_INDEX, with the Job's completions in
+    JOB_COMPLETIONS, which the pod spec sets)."""
     if text is None:
         return 0, 1
+    if text == "auto":
+        return _scheduler_shard(os.environ if environ is None else environ)
     try:
         k, n = (int(p) for p in text.split("/"))
     except ValueError:
         raise DatasetError(f"--shard must look like K/N (e.g. 0/4), got {text!r}") from None
     if n < 1 or not 0 <= k < n:
         raise DatasetError(f"--shard {text}: need 0 <= K < N")
+    return k, n
+
+
+def _scheduler_shard(env) -> tuple[int, int]:
+    def number(name: str) -> int:
+        try:
+            return int(env[name])
+        except ValueError:
+            raise DatasetError(f"--shard auto: {name}={env[name]!r} is not a number") from None
+
+    if "SLURM_ARRAY_TASK_ID" in env:
+        if "SLURM_ARRAY_TASK_COUNT" not in env:
+            raise DatasetError("--shard auto: SLURM_ARRAY_TASK_COUNT is not set")
+        k = (
+            number("SLURM_ARRAY_TASK_ID") - number("SLURM_ARRAY_TASK_MIN")
+            if ("SLURM_ARRAY_TASK_MIN" in env)
+            else number("SLURM_ARRAY_TASK_ID")
+        )
+        n = number("SLURM_ARRAY_TASK_COUNT")
+    elif "JOB_COMPLETION_INDEX" in env:
+        if "JOB_COMPLETIONS" not in env:
+            raise DatasetError(
+                "--shard auto: JOB_COMPLETIONS is not set (set it in the pod spec to the Job's "
+                "completions)"
+            )
+        k, n = number("JOB_COMPLETION_INDEX"), number("JOB_COMPLETIONS")
+    else:
+        raise DatasetError(
+            "--shard auto: no Slurm array (SLURM_ARRAY_TASK_ID) or Kubernetes indexed Job "
+            "(JOB_COMPLETION_INDEX) in the environment; give --shard K/N"
+        )
+    if n < 1 or not 0 <= k < n:
+        raise DatasetError(f"--shard auto: shard {k} of {n} is out of range")
     return k, n
 
 

@@ -209,3 +209,21 @@ def test_written_files_honour_the_umask(tmp_path, small_chunks):
         os.umask(old)
     for name in ("images/0000/000000.png", "metadata.jsonl", "dataset.json"):
         assert (tmp_path / "d" / name).stat().st_mode & 0o777 == 0o644
+
+
+def test_shard_auto_reads_slurm_and_kubernetes():
+    slurm = {
+        "SLURM_ARRAY_TASK_ID": "12",
+        "SLURM_ARRAY_TASK_MIN": "10",
+        "SLURM_ARRAY_TASK_COUNT": "4",
+    }
+    assert parse_shard("auto", slurm) == (2, 4)
+    assert parse_shard("auto", {"JOB_COMPLETION_INDEX": "3", "JOB_COMPLETIONS": "8"}) == (3, 8)
+    for env, message in (
+        ({}, "no Slurm array"),
+        ({"JOB_COMPLETION_INDEX": "3"}, "JOB_COMPLETIONS is not set"),
+        ({"SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "2"}, "is not a number"),
+        ({"JOB_COMPLETION_INDEX": "9", "JOB_COMPLETIONS": "8"}, "out of range"),
+    ):
+        with pytest.raises(DatasetError, match=message):
+            parse_shard("auto", env)
