@@ -17,6 +17,7 @@ from .fonts import resolve_fonts
 from .randomize import draw_case, randomize
 from .render import TextLayer, render_native
 from .spec import DIFFICULTIES, CaptchaSpec, preset
+from .text import draw_label
 
 # Largest seed we accept: SeedSequence takes any non-negative int, but dataset files and reports
 # store seeds as JSON numbers, which lose precision past 2**53.
@@ -38,9 +39,8 @@ def sample_rng(seed: int, index: int) -> np.random.Generator:
 
 
 def draw_text(spec: CaptchaSpec, rng: np.random.Generator) -> str:
-    chars = spec.charset.chars
-    length = int(rng.integers(spec.text.length[0], spec.text.length[1] + 1))
-    return "".join(chars[i] for i in rng.integers(0, len(chars), size=length))
+    t = spec.text
+    return draw_label(t.source, t.words, spec.charset.chars, t.length, rng)
 
 
 def fonts_for(spec: CaptchaSpec) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from .charset import Charset, CharsetError
 from .errors import UserError
 from .jsonfile import parse_json
+from .text import validate_source
 
 IntRange = tuple[int, int]
 FloatRange = tuple[float, float]
@@ -45,6 +46,14 @@ class TextStyle:
         },
     )
     length: IntRange = _bounded((4, 6), 1, 64, "characters per captcha, drawn uniformly")
+    source: str = field(
+        default="random",
+        metadata={"doc": "random (characters), words (from text.words), or pseudowords"},
+    )
+    words: str = field(
+        default="@bip39",
+        metadata={"doc": "word list for source = words: @bip39 (2,048 words) or a file"},
+    )
     fonts: tuple[str, ...] = field(
         default=(),
         metadata={"doc": "default-pool face names, .ttf/.otf files or folders; empty = whole pool"},
@@ -199,6 +208,10 @@ def validate(spec: CaptchaSpec) -> None:
         raise SpecError(f"text.charset: {err}") from None
     del charset
     t = spec.text
+    try:
+        validate_source(t.source, t.words, spec.charset.chars, t.length)
+    except UserError as err:
+        raise SpecError(f"text: {err}") from None
     if t.lowercase and any(ch.islower() for ch in spec.charset.chars):
         raise SpecError(
             "text.lowercase draws letters in lowercase under uppercase labels; it needs a "
@@ -443,6 +456,18 @@ _PRESETS: dict[str, CaptchaSpec] = {
         text=TextStyle(charset="upper_digits", length=(3, 8), fonts=("@wide",)),
     ),
 }
+
+
+def _words(level: str) -> CaptchaSpec:
+    """A level's look with dictionary words: where a lexicon or a language model has something
+    to exploit (BIP-39's 2,048 English words, 3-8 letters, uppercase)."""
+    base = _PRESETS[level]
+    text = replace(base.text, charset="upper", length=(3, 8), source="words")
+    return replace(base, name=f"words-{level}", text=text)
+
+
+_PRESETS["words-medium"] = _words("medium")
+_PRESETS["words-hard"] = _words("hard")
 
 
 def preset_names() -> list[str]:
