@@ -21,6 +21,8 @@ import numpy as np
 
 from generator.errors import UserError
 
+from .lm import END
+
 NEG_INF = float("-inf")
 # Labels below this log-probability in a frame are not tried by beam search (p < 3.4e-4):
 # on the reference model's logits it halves the cost at identical accuracy (perf_decode).
@@ -187,6 +189,9 @@ def prefix_beam_search(
     constraints: Constraints | None = None,
     n_best: int = 1,
     token_min_logp: float = DEFAULT_TOKEN_MIN_LOGP,
+    lm=None,
+    alpha: float = 0.0,
+    beta: float = 0.0,
 ) -> list[Decoded]:
     """CTC prefix beam search over one sample's (T, C) log-probabilities.
 
@@ -195,6 +200,10 @@ def prefix_beam_search(
     log-probability is below ``token_min_logp`` are not tried (``-inf`` disables the pruning).
     Returns up to ``n_best`` hypotheses satisfying ``constraints``, best first; none if no
     admissible string survived the beam.
+
+    With a language model ``lm`` (crnn.lm.CharNgram), a prefix is ranked by its CTC score plus
+    ``alpha`` x log P_lm(prefix, and at the end its end symbol) plus ``beta`` per character
+    (shallow fusion; alpha = beta = 0 is plain beam search). ``log_prob`` stays the CTC score.
     """
     if beam_width < 1:
         raise DecoderError(f"beam width must be at least 1, got {beam_width}")
@@ -214,20 +223,23 @@ def prefix_beam_search(
         per_frame[t].append((chars[k - 1], logp))
     blanks = lp[:, 0].tolist()
     root = con._trie
-    # prefix -> [log P(prefix, ends in blank), log P(prefix, ends in label), trie node]
-    beams: dict[str, list] = {"": [0.0, NEG_INF, root]}
+    fused = lm is not None and (alpha or beta)
+    # prefix -> [log P(prefix, ends in blank), log P(prefix, ends in label), trie node,
+    #            language-model bonus of the prefix]
+    beams: dict[str, list] = {"": [0.0, NEG_INF, root, 0.0]}
     for blank, candidates in zip(blanks, per_frame, strict=True):
         if not candidates:  # a blank-only frame: every prefix just absorbs it
             beams = {
-                p: [_lse(pb, pnb) + blank, NEG_INF, node] for p, (pb, pnb, node) in beams.items()
+                p: [_lse(pb, pnb) + blank, NEG_INF, node, bonus]
+                for p, (pb, pnb, node, bonus) in beams.items()
             }
             continue
         nxt: dict[str, list] = {}
-        for prefix, (pb, pnb, node) in beams.items():
+        for prefix, (pb, pnb, node, bonus) in beams.items():
             total = _lse(pb, pnb)
             entry = nxt.get(prefix)
             if entry is None:
-                entry = nxt[prefix] = [total + blank, NEG_INF, node]
+                entry = nxt[prefix] = [total + blank, NEG_INF, node, bonus]
             else:
                 entry[0] = _lse(entry[0], total + blank)
             last = prefix[-1] if prefix else None
@@ -248,20 +260,21 @@ def prefix_beam_search(
                 new = prefix + ch
                 other = nxt.get(new)
                 if other is None:
-                    nxt[new] = [NEG_INF, score, child]
+                    extra = bonus + alpha * lm.logp(prefix, ch) + beta if fused else 0.0
+                    nxt[new] = [NEG_INF, score, child, extra]
                 else:
                     other[1] = _lse(other[1], score)
         if len(nxt) > beam_width:
-            scored = [(_lse(v[0], v[1]), prefix) for prefix, v in nxt.items()]
+            scored = [(_lse(v[0], v[1]) + v[3], prefix) for prefix, v in nxt.items()]
             nxt = {prefix: nxt[prefix] for _, prefix in heapq.nlargest(beam_width, scored)}
         beams = nxt
-    finals = [
-        Decoded(prefix, _lse(pb, pnb))
-        for prefix, (pb, pnb, node) in beams.items()
-        if len(prefix) >= con.min_len and (root is None or node.is_word)
-    ]
-    finals.sort(key=lambda d: d.log_prob, reverse=True)
-    return finals[:n_best]
+    finals = []
+    for prefix, (pb, pnb, node, bonus) in beams.items():
+        if len(prefix) >= con.min_len and (root is None or node.is_word):
+            rank = _lse(pb, pnb) + bonus + (alpha * lm.logp(prefix, END) if fused else 0.0)
+            finals.append((rank, Decoded(prefix, _lse(pb, pnb))))
+    finals.sort(key=lambda item: item[0], reverse=True)
+    return [decoded for _, decoded in finals[:n_best]]
 
 
 def beam_decode(
@@ -271,14 +284,18 @@ def beam_decode(
     *,
     constraints: Constraints | None = None,
     token_min_logp: float = DEFAULT_TOKEN_MIN_LOGP,
+    lm=None,
+    alpha: float = 0.0,
+    beta: float = 0.0,
 ) -> list[Decoded]:
     """Top hypothesis per sample of a (B, T, C) batch (empty text, probability 0, when the
     constraints admit nothing the beam found)."""
     out = []
     for sample in np.asarray(log_probs, dtype=np.float64):
         best = prefix_beam_search(
-            sample, chars, beam_width, constraints=constraints, token_min_logp=token_min_logp
-        )
+            sample, chars, beam_width, constraints=constraints, token_min_logp=token_min_logp,
+            lm=lm, alpha=alpha, beta=beta,
+        )  # fmt: skip
         out.append(best[0] if best else Decoded("", NEG_INF))
     return out
 
@@ -288,32 +305,87 @@ def beam_decode(
 
 
 @dataclass(frozen=True)
+class DecodeContext:
+    """What a style tells a decoder: its label length range, its word list (for ``+lexicon``),
+    a character language model (for ``+lm``) with its tuned weights."""
+
+    length: tuple[int, int] | None = None
+    words: tuple[str, ...] | None = None
+    lm: object | None = None  # crnn.lm.CharNgram
+    alpha: float = 0.5
+    beta: float = 0.0
+
+
+MODIFIERS = ("len", "lexicon", "lm")
+
+
+@dataclass(frozen=True)
 class DecoderSpec:
     kind: str  # "greedy" | "beam"
     beam_width: int = 1
+    modifiers: tuple[str, ...] = ()  # in MODIFIERS order: len, lexicon, lm
 
     @property
     def name(self) -> str:
-        return "greedy" if self.kind == "greedy" else f"beam:{self.beam_width}"
+        if self.kind == "greedy":
+            return "greedy"
+        return "+".join([f"beam:{self.beam_width}", *self.modifiers])
+
+    def needs(self) -> tuple[str, ...]:
+        """What the context must supply: words for +lexicon, a language model for +lm."""
+        return tuple(m for m in self.modifiers if m in ("lexicon", "lm"))
 
     def decode(
-        self, log_probs: np.ndarray, chars: str, constraints: Constraints | None = None
+        self,
+        log_probs: np.ndarray,
+        chars: str,
+        constraints: Constraints | None = None,
+        context: DecodeContext | None = None,
     ) -> list[Decoded]:
+        if self.modifiers:
+            ctx = context or DecodeContext()
+            missing = [m for m in self.needs() if getattr(ctx, _NEEDED[m]) is None]
+            if "len" in self.modifiers and ctx.length is None:
+                missing.append("len")
+            if missing:
+                raise DecoderError(
+                    f"decoder {self.name} needs {', '.join(_WHAT[m] for m in missing)}"
+                )
+            base = constraints or Constraints()
+            lo, hi = ctx.length if "len" in self.modifiers else (base.min_len, base.max_len)
+            constraints = Constraints(
+                min_len=lo,
+                max_len=hi,
+                allowed=base.allowed,
+                lexicon=ctx.words if "lexicon" in self.modifiers else base.lexicon,
+            )
+            if "lm" in self.modifiers:
+                return beam_decode(
+                    log_probs, chars, self.beam_width, constraints=constraints,
+                    lm=ctx.lm, alpha=ctx.alpha, beta=ctx.beta,
+                )  # fmt: skip
         if self.kind == "greedy" and constraints is None:
             return greedy_decode(log_probs, chars)
         width = self.beam_width if self.kind == "beam" else 1
         return beam_decode(log_probs, chars, width, constraints=constraints)
 
 
-_DECODER_HELP = "use greedy or beam:K with an integer K >= 1 (e.g. beam:10)"
+_NEEDED = {"lexicon": "words", "lm": "lm"}
+_WHAT = {"len": "a length range", "lexicon": "a word list", "lm": "a language model"}
+_DECODER_HELP = (
+    "use greedy or beam:K with an integer K >= 1, optionally +len, +lexicon, +lm "
+    "(e.g. beam:10, beam:10+lexicon)"
+)
 
 
 def parse_decoder(text: str) -> DecoderSpec:
-    """``greedy`` or ``beam:K`` (K >= 1), parsed strictly: anything else is an error."""
+    """``greedy``, ``beam:K`` (K >= 1) or ``beam:K+len``, ``+lexicon``, ``+lm`` and their
+    combinations, parsed strictly: anything else is an error."""
     name = text.strip().lower()
     if name == "greedy":
         return DecoderSpec("greedy")
-    kind, colon, width = name.partition(":")
+    head, *mods = name.split("+")
+    kind, colon, width = head.partition(":")
     if kind != "beam" or not colon:
         raise DecoderError(f"unknown decoder {text!r}; {_DECODER_HELP}")
     if not width.isdigit():
@@ -321,7 +393,10 @@ def parse_decoder(text: str) -> DecoderSpec:
     k = int(width)
     if not 1 <= k <= 1000:
         raise DecoderError(f"decoder {text!r}: beam width must be between 1 and 1000")
-    return DecoderSpec("beam", k)
+    unknown = [m for m in mods if m not in MODIFIERS]
+    if unknown or len(set(mods)) != len(mods):
+        raise DecoderError(f"decoder {text!r}: modifiers are +len, +lexicon, +lm, each once")
+    return DecoderSpec("beam", k, tuple(m for m in MODIFIERS if m in mods))
 
 
 def parse_decoders(text: str) -> list[DecoderSpec]:

@@ -1,0 +1,97 @@
+"""Decoders that use structure: length ranges, lexicons and a character language model."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crnn.decode import (
+    DecodeContext,
+    DecoderError,
+    parse_decoder,
+    prefix_beam_search,
+    sequence_log_probs,
+)
+from crnn.lm import END, CharNgram
+
+CHARS = "ABC"
+
+
+def random_log_probs(seed: int, frames: int, classes: int = 4) -> np.ndarray:
+    logits = np.random.default_rng(seed).normal(0, 2, size=(frames, classes))
+    return logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
+
+
+def test_ngram_probabilities_match_hand_counts():
+    # Words AB, AC, B padded as ^AB$, ^AC$, ^B$ (bigram model).
+    lm = CharNgram(["AB", "AC", "B"], CHARS, order=2)
+    # Unigram level: A 2, B 2, C 1, $ 3 of 8 tokens, 4 types: P(A) = (2 + 4/4) / (8 + 4).
+    uniform = 1 / 4
+    unigram_a = (2 + 4 * uniform) / (8 + 4)
+    assert lm._wb("", "A") == pytest.approx(unigram_a)
+    # After ^: A twice, B once (2 types): P(A | ^) = (2 + 2 * P(A)) / (3 + 2).
+    assert lm.prob("", "A") == pytest.approx((2 + 2 * unigram_a) / 5)
+    # After A: B once, C once: P(B | A) = (1 + 2 * P(B)) / (2 + 2).
+    unigram_b = (2 + 4 * uniform) / 12
+    assert lm.prob("A", "B") == pytest.approx((1 + 2 * unigram_b) / 4)
+    for history in ("", "A", "B", "C", "AB", "CCC"):
+        assert sum(lm.prob(history, c) for c in CHARS + END) == pytest.approx(1.0)
+
+
+def test_decoder_names_are_parsed_strictly():
+    assert parse_decoder("beam:10+lexicon").name == "beam:10+lexicon"
+    assert parse_decoder("beam:5+lm+len").name == "beam:5+len+lm"
+    for bad in ("beam:10+lexcon", "beam:10+lm+lm", "greedy+lm", "beam+lm", "beam:x+len"):
+        with pytest.raises(DecoderError):
+            parse_decoder(bad)
+    with pytest.raises(DecoderError, match="needs a word list"):
+        parse_decoder("beam:3+lexicon").decode(random_log_probs(0, 6)[None], CHARS)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 9))
+def test_lexicon_beam_never_answers_a_non_word(seed, frames):
+    words = ("AB", "BCA", "CAB", "A")
+    ctx = DecodeContext(words=words)
+    out = parse_decoder("beam:4+lexicon").decode(
+        random_log_probs(seed, frames)[None], CHARS, context=ctx
+    )
+    assert out[0].text in words or out[0].text == ""
+
+
+def test_lm_beam_equals_brute_force_over_every_string():
+    """Unpruned, an LM-fused beam finds the string maximising CTC score + alpha LM + beta len."""
+    lm = CharNgram(["AB", "ABC", "CA", "BB"], CHARS, order=2)
+    alpha, beta = 0.8, 0.3
+    strings = ["".join(p) for n in range(0, 6) for p in itertools.product(CHARS, repeat=n)]
+    ids = [[CHARS.index(c) + 1 for c in s] for s in strings]
+    lm_scores = [sum(lm.logp(s[:i], c) for i, c in enumerate(s)) + lm.logp(s, END) for s in strings]
+    for seed in range(12):
+        lp = random_log_probs(seed, 5)
+        acoustic = sequence_log_probs(np.broadcast_to(lp, (len(strings), *lp.shape)), ids)
+        fused = acoustic + alpha * np.array(lm_scores) + beta * np.array([len(s) for s in strings])
+        best = int(np.argmax(np.where(np.isfinite(acoustic), fused, -np.inf)))
+        found = prefix_beam_search(lp, CHARS, beam_width=10_000, token_min_logp=-math.inf,
+                                   lm=lm, alpha=alpha, beta=beta)  # fmt: skip
+        assert found[0].text == strings[best], seed
+        assert found[0].log_prob == pytest.approx(acoustic[best])
+
+
+def test_alpha_zero_reproduces_plain_beam():
+    lm = CharNgram(["ABC", "CAB"], CHARS, order=3)
+    for seed in range(20):
+        lp = random_log_probs(seed, 8)
+        plain = prefix_beam_search(lp, CHARS, 5, n_best=3)
+        fused = prefix_beam_search(lp, CHARS, 5, n_best=3, lm=lm, alpha=0.0, beta=0.0)
+        assert [(d.text, d.log_prob) for d in plain] == [(d.text, d.log_prob) for d in fused]
+
+
+def test_length_constraint_from_the_context():
+    lp = random_log_probs(3, 9)
+    out = parse_decoder("beam:8+len").decode(lp[None], CHARS, context=DecodeContext(length=(3, 3)))
+    assert len(out[0].text) in (0, 3)
