@@ -7,20 +7,24 @@ log-probabilities, so decoder comparisons are paired (McNemar) and differ only i
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from crnn.decode import DecoderSpec
+from crnn.data import render_eval_set
+from crnn.decode import DecodeContext, DecoderSpec
+from crnn.lm import CharNgram
 from crnn.metrics import char_accuracy, character_error_rate, sequence_accuracy
 from crnn.model import parameter_count
 from crnn.preprocess import preprocess
 from crnn.recognizer import Recognizer
 from generator.errors import UserError
+from generator.seeds import VALIDATION_SEED
 from generator.spec import CaptchaSpec
+from generator.text import word_list
 
 from .evalsets import get_eval_set
 from .metrics import (
@@ -75,6 +79,8 @@ class LevelResult:
     decoders: list[DecoderResult] = field(default_factory=list)
     comparisons: list[dict] = field(default_factory=list)
     images: object = field(default=None, repr=False)  # what was read, for the misread gallery
+    skipped: list[str] = field(default_factory=list)  # decoders that do not apply to this level
+    context: dict = field(default_factory=dict)  # length range, lexicon size, tuned LM weights
 
 
 @dataclass
@@ -104,9 +110,9 @@ def _forward_speed(rec: Recognizer, x: torch.Tensor) -> tuple[float, float, np.n
     return per_image, batched, log_probs
 
 
-def _decode_timed(decoder: DecoderSpec, log_probs: np.ndarray, chars: str):
+def _decode_timed(decoder: DecoderSpec, log_probs: np.ndarray, chars: str, context=None):
     t0 = time.perf_counter()
-    decoded = decoder.decode(log_probs, chars)
+    decoded = decoder.decode(log_probs, chars, context=context)
     return decoded, (time.perf_counter() - t0) / max(len(log_probs), 1) * 1e3
 
 
@@ -148,8 +154,17 @@ def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progre
         )
         level.images = evalset.images
         truths = evalset.texts
+        context = None
+        if any(d.modifiers for d in decoders):
+            context = decode_context(rec, evalset.spec, decoders)
+            level.context = context_summary(context)
         for decoder in decoders:
-            decoded, decode_ms = _decode_timed(decoder, log_probs, chars)
+            if any(getattr(context, _NEEDS[m], None) is None for m in decoder.needs()):
+                level.skipped.append(
+                    f"{decoder.name}: not applicable, {evalset.name} has no word list"
+                )
+                continue
+            decoded, decode_ms = _decode_timed(decoder, log_probs, chars, context)
             preds = [d.text for d in decoded]
             conf = [d.confidence for d in decoded]
             correct = [t == p for t, p in zip(truths, preds, strict=True)]
@@ -184,6 +199,54 @@ def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progre
         if progress:
             progress(evalset.name)
     return BenchResult(rec.document, parameter_count(rec.model), levels)
+
+
+_NEEDS = {"lexicon": "words", "lm": "lm"}
+LM_ORDER = 4
+VALIDATION_SAMPLES = 200
+ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
+BETAS = (0.0, 0.5, 1.0, 2.0)
+
+
+def decode_context(rec: Recognizer, spec: CaptchaSpec | None, decoders) -> DecodeContext:
+    """What a level's style tells the decoders: its length range, its word list, and a
+    character LM estimated from that list, whose weights (alpha, beta) are tuned on the style's
+    *validation* samples (seed VALIDATION_SEED: never the evaluation set)."""
+    if spec is None:  # a labelled folder: nothing is known about its text
+        return DecodeContext()
+    words = None
+    if spec.text.source == "words":
+        words = word_list(spec.text.words, spec.charset.chars, spec.text.length)
+    context = DecodeContext(length=spec.text.length, words=words)
+    lm_decoders = [d for d in decoders if "lm" in d.modifiers]
+    if words is None or not lm_decoders:
+        return context
+    lm = CharNgram(words, spec.charset.chars, order=LM_ORDER)
+    images, texts, _ = render_eval_set(
+        [spec], VALIDATION_SEED, VALIDATION_SAMPLES, rec.config.height, rec.config.width,
+        rec.config.resize,
+    )  # fmt: skip
+    log_probs = rec.log_probs_of(images)
+    tuner = lm_decoders[0]
+    best = (-1.0, 0.0, 0.0)
+    for alpha in ALPHAS:
+        for beta in BETAS:
+            trial = replace(context, lm=lm, alpha=alpha, beta=beta)
+            preds = tuner.decode(log_probs, rec.chars, context=trial)
+            acc = sequence_accuracy(texts, [d.text for d in preds])
+            if acc > best[0]:
+                best = (acc, alpha, beta)
+    return replace(context, lm=lm, alpha=best[1], beta=best[2])
+
+
+def context_summary(context: DecodeContext) -> dict:
+    return {
+        "length": list(context.length) if context.length else None,
+        "lexicon_words": len(context.words) if context.words else 0,
+        "lm": f"{LM_ORDER}-gram Witten-Bell over the word list" if context.lm else None,
+        "alpha": context.alpha if context.lm else None,
+        "beta": context.beta if context.lm else None,
+    }
 
 
 def compare_decoders(level: LevelResult, alpha: float = 0.05) -> list[dict]:

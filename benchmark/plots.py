@@ -53,9 +53,11 @@ def accuracy_vs_beam_width(result: BenchResult, path: Path) -> None:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5, 3.4))
     for lv in result.levels:
+        # plain beams only: width is the x axis (+len/+lexicon/+lm are in the tables)
         points = sorted(
             (1 if d.decoder == "greedy" else int(d.decoder.split(":")[1]), d.seq_acc, d.decoder)
             for d in lv.decoders
+            if d.decoder == "greedy" or "+" not in d.decoder
         )
         beams = [(w, a) for w, a, name in points if name != "greedy"]
         if beams:

@@ -95,3 +95,40 @@ def test_length_constraint_from_the_context():
     lp = random_log_probs(3, 9)
     out = parse_decoder("beam:8+len").decode(lp[None], CHARS, context=DecodeContext(length=(3, 3)))
     assert len(out[0].text) in (0, 3)
+
+
+def test_bench_run_compares_structure_aware_decoders_on_words(tmp_path, capsys, monkeypatch):
+    """The harness builds each level's context (length, word list, LM tuned on validation
+    samples), skips what does not apply to random strings, and reports it."""
+    import json
+
+    from conftest import invoke, tiny
+
+    from benchmark import harness
+    from benchmark.cli import main as bench_main
+    from crnn.train import train
+
+    monkeypatch.setattr(harness, "VALIDATION_SAMPLES", 8)
+    monkeypatch.setattr(harness, "ALPHAS", (0.0, 0.5))
+    monkeypatch.setattr(harness, "BETAS", (0.0,))
+    train(tiny(out=tmp_path / "m", styles=("words-medium",), steps=2, val_every=2))
+    decoders = "greedy,beam:4,beam:4+len,beam:4+lexicon,beam:4+lm"
+    letters = tmp_path / "letters.json"  # random uppercase strings: no word list
+    letters.write_text('{"preset": "easy", "name": "letters", "text": {"charset": "upper"}}')
+    argv = ["run", "-d", f"words-medium,{letters}", "--n", "12", "--decoders", decoders,
+            "--model", str(tmp_path / "m"), "-o", str(tmp_path / "r")]  # fmt: skip
+    code, _, err = invoke(bench_main, argv, capsys)
+    assert code in (0, None), err
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    level = metrics["levels"][0]
+    assert {d["decoder"] for d in level["decoders"]} == set(decoders.split(","))
+    assert level["decode_context"]["lexicon_words"] == 2048
+    assert level["decode_context"]["alpha"] in (0.0, 0.5)
+    report = (tmp_path / "r" / "report.md").read_text()
+    assert "accuracy gained per ms" in report and "words-medium" in report
+    lexicon_rows = [r["level"] for r in metrics["rows"] if r["decoder"] == "beam:4+lexicon"]
+    assert lexicon_rows == ["words-medium"]
+    assert metrics["levels"][1]["not_applicable"] == [
+        "beam:4+lexicon: not applicable, letters has no word list",
+        "beam:4+lm: not applicable, letters has no word list",
+    ]
