@@ -30,13 +30,20 @@ def _save(fig, path: Path) -> None:
 def accuracy_by_level(result: BenchResult, path: Path) -> None:
     plt = _plt()
     levels = [lv.level for lv in result.levels]
-    decoders = [d.decoder for d in result.levels[0].decoders]
+    # every decoder run on any level; a decoder that does not apply to a level (a lexicon on
+    # random strings) leaves its bar empty there
+    decoders = list(dict.fromkeys(d.decoder for lv in result.levels for d in lv.decoders))
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(levels), 3.4))
     width = 0.8 / len(decoders)
     for k, name in enumerate(decoders):
         acc, lo, hi = [], [], []
         for lv in result.levels:
-            d = next(x for x in lv.decoders if x.decoder == name)
+            d = next((x for x in lv.decoders if x.decoder == name), None)
+            if d is None:
+                acc.append(np.nan)
+                lo.append(0.0)
+                hi.append(0.0)
+                continue
             acc.append(d.seq_acc)
             lo.append(d.seq_acc - d.seq_acc_ci[0])
             hi.append(d.seq_acc_ci[1] - d.seq_acc)
