@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
+from crnn.preprocess import ImageInputError, read_image
 from generator.errors import UserError
 from generator.jsonfile import JsonFileError, check_shape, parse_json
 
 LABEL_FILES = ("metadata.jsonl", "metadata.csv", "labels.csv")
 MAX_FOLDER_IMAGES = 200_000
-MAX_SIDE = 4096
 
 
 class FolderError(UserError):
@@ -126,16 +125,14 @@ def open_labelled_folder(path: str | Path) -> LabelledFolder:
             raise FolderError(f"{root / label_file}: {name!r} points outside the folder")
         try:
             data = file.read_bytes()
-            with Image.open(io.BytesIO(data)) as im:
-                if max(im.size) > MAX_SIDE:
-                    raise FolderError(
-                        f"{name}: {im.size[0]}x{im.size[1]} is too large for a captcha"
-                    )
-                gray = np.asarray(im.convert("L"))
         except FileNotFoundError:
             raise FolderError(f"{root / label_file} lists {name}, which is missing") from None
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
-            raise FolderError(f"{root / name} is not a readable image ({err})") from None
+        except OSError as err:
+            raise FolderError(f"cannot read {root / name}: {err.strerror or err}") from None
+        try:
+            gray = np.asarray(read_image(data, str(root / name)).convert("L"))
+        except ImageInputError as err:
+            raise FolderError(str(err)) from None
         digest.update(hashlib.sha256(data).digest())
         names.append(name)
         texts.append(text)

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from generator.errors import UserError
 
 from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
-from .preprocess import RESIZE_MODES, preprocess
+from .preprocess import RESIZE_MODES, preprocess, read_image
 
 
 class OnnxReaderError(UserError):
@@ -53,7 +53,7 @@ class OnnxReader:
 
     def log_probs(self, images: Sequence[str | Path | Image.Image], batch_size: int = 64):
         arrays = np.stack(
-            [preprocess(_open(im), self.height, self.width, self.resize) for im in images]
+            [preprocess(read_image(im), self.height, self.width, self.resize) for im in images]
         )
         outs = [
             self.session.run(["log_probs"], {"images": arrays[k : k + batch_size]})[0]
@@ -70,18 +70,3 @@ class OnnxReader:
     ) -> list[Decoded]:
         spec = parse_decoder(decoder) if isinstance(decoder, str) else decoder
         return spec.decode(self.log_probs(images, batch_size), self.chars, constraints)
-
-
-def _open(item: str | Path | Image.Image) -> Image.Image:
-    if isinstance(item, Image.Image):
-        return item
-    try:
-        with Image.open(item) as im:
-            if max(im.size) > 4096:
-                raise OnnxReaderError(f"{item}: too large to be a captcha")
-            im.load()
-            return im
-    except FileNotFoundError:
-        raise OnnxReaderError(f"image not found: {item}") from None
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
-        raise OnnxReaderError(f"cannot read image {item}: {err}") from None

@@ -10,10 +10,46 @@ Two ways to reach the model's fixed input size:
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
+
+from generator.errors import UserError
 
 RESIZE_MODES = ("stretch", "pad")
+MAX_SIDE = 4096  # the largest canvas a spec allows: anything bigger is not a captcha
+
+
+class ImageInputError(UserError):
+    """An image the model cannot read: unreadable file, odd mode, far-off size."""
+
+
+def read_image(item: str | Path | bytes | Image.Image, name: str | None = None) -> Image.Image:
+    """A decoded image from a path, raw bytes or an image. Its size is checked before decoding,
+    so a decompression bomb never reaches memory; every failure is one ImageInputError line."""
+    if isinstance(item, Image.Image):
+        return item
+    name = name or ("image" if isinstance(item, bytes) else str(item))
+    source = io.BytesIO(item) if isinstance(item, bytes) else item
+    try:
+        with Image.open(source) as im:
+            if max(im.size) > MAX_SIDE:
+                w, h = im.size
+                raise ImageInputError(
+                    f"{name}: {w}x{h} is too large to be a captcha (max side {MAX_SIDE})"
+                )
+            im.load()
+            return im
+    except FileNotFoundError:
+        raise ImageInputError(f"image not found: {name}") from None
+    except IsADirectoryError:
+        raise ImageInputError(f"{name} is a directory, not an image") from None
+    except Image.DecompressionBombError:
+        raise ImageInputError(f"{name}: too large to be a captcha (max side {MAX_SIDE})") from None
+    except (UnidentifiedImageError, OSError) as err:
+        raise ImageInputError(f"cannot read image {name}: {err}") from None
 
 
 def preprocess(image: Image.Image, height: int, width: int, resize: str = "stretch") -> np.ndarray:

@@ -13,26 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
-
-from generator.errors import UserError
 
 from .checkpoint import load_model
 from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
 from .model import CRNN
-from .preprocess import preprocess
+from .preprocess import ImageInputError, preprocess, read_image
 from .registry import resolve_model
 
 _READABLE_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "RGBX", "I;16", "I"}
 _MIN_SIDE = 12
-_MAX_SIDE = 4096  # the largest canvas a spec allows
 _MAX_ASPECT_DRIFT = 2.5
-
-
-class ImageInputError(UserError):
-    """An image the model cannot read: unreadable file, odd mode, far-off size."""
 
 
 def fold_batchnorm(model: CRNN) -> CRNN:
@@ -73,30 +66,8 @@ class Recognizer:
         return self.config.charset
 
     def _open(self, item: str | Path | Image.Image) -> Image.Image:
-        if isinstance(item, Image.Image):
-            image, name = item, "image"
-        else:
-            name = str(item)
-            try:
-                with Image.open(item) as im:
-                    # Checked before decoding: a decompression bomb never reaches memory.
-                    if max(im.size) > _MAX_SIDE:
-                        w, h = im.size
-                        raise ImageInputError(
-                            f"{name}: {w}x{h} is too large to be a captcha (max side {_MAX_SIDE})"
-                        )
-                    im.load()
-                    image = im
-            except FileNotFoundError:
-                raise ImageInputError(f"image not found: {name}") from None
-            except IsADirectoryError:
-                raise ImageInputError(f"{name} is a directory, not an image") from None
-            except Image.DecompressionBombError:
-                raise ImageInputError(
-                    f"{name}: too large to be a captcha (max side {_MAX_SIDE})"
-                ) from None
-            except (UnidentifiedImageError, OSError) as err:
-                raise ImageInputError(f"cannot read image {name}: {err}") from None
+        name = "image" if isinstance(item, Image.Image) else str(item)
+        image = read_image(item)
         if image.mode not in _READABLE_MODES:
             raise ImageInputError(f"{name}: mode {image.mode} is not grayscale or RGB")
         w, h = image.size
