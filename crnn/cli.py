@@ -184,6 +184,47 @@ def expand_inputs(items: list[str]) -> list[Path]:
     return paths
 
 
+def _decode_context(ref, lexicon: str | None, length: str | None, alpha: float, beta: float):
+    """What +len, +lexicon and +lm need, from the command line."""
+    from crnn.decode import DecodeContext
+
+    span = None
+    if length is not None:
+        try:
+            lo, _, hi = length.partition("-")
+            span = (int(lo), int(hi or lo))
+        except ValueError:
+            fail(PROG, f"--length must look like 4-6, got {length!r}")
+        if not 0 < span[0] <= span[1]:
+            fail(PROG, f"--length {length}: need 0 < low <= high")
+    words = lm = None
+    if lexicon is not None:
+        from crnn.lm import CharNgram
+        from generator.text import read_word_list
+
+        words = tuple(read_word_list(lexicon))
+        if not words:
+            fail(PROG, f"word list {lexicon} is empty")
+        chars = _model_chars(ref)
+        fold = all(not c.islower() for c in chars)
+        words = tuple(dict.fromkeys(w.upper() if fold else w for w in words))
+        lm = CharNgram(words, chars, order=4)
+    return DecodeContext(length=span, words=words, lm=lm, alpha=alpha, beta=beta)
+
+
+def _model_chars(ref) -> str:
+    if ref.is_onnx:
+        from crnn.onnx_reader import OnnxReader
+
+        return OnnxReader(ref.path).chars
+    from crnn.checkpoint import read_model_config
+
+    config_file = (
+        ref.path / "config.json" if ref.path.is_dir() else ref.path.with_name("config.json")
+    )
+    return read_model_config(config_file)[0].charset
+
+
 @app.command()
 def predict(
     images: Annotated[
@@ -198,6 +239,17 @@ def predict(
         int, typer.Option("--batch-size", "-b", help="Images per forward pass.", min=1)
     ] = 64,
     device: Annotated[str, typer.Option(help="cpu, cuda or auto (torch models).")] = "cpu",
+    lexicon: Annotated[
+        str | None,
+        typer.Option(
+            help="Word list for +lexicon and +lm decoders: a file (one word per line) or @bip39."
+        ),
+    ] = None,
+    length: Annotated[
+        str | None, typer.Option(help="Label length range for +len decoders, e.g. 4-6.")
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="Language-model weight for +lm.")] = 0.5,
+    beta: Annotated[float, typer.Option(help="Per-character bonus for +lm.")] = 0.0,
 ) -> None:
     """Read captchas: one row per image with its path, the text and the confidence
     P(text | image). An .onnx --model runs on onnxruntime alone (no torch import)."""
@@ -213,16 +265,20 @@ def predict(
     spec = parse_decoder(decoder)
     ref = resolve_model(model)
     paths = expand_inputs(images)
+    context = None
+    if spec.modifiers:
+        context = _decode_context(ref, lexicon, length, alpha, beta)
     if ref.is_onnx:
         from crnn.onnx_reader import OnnxReader
 
-        results = OnnxReader(ref.path).read(paths, spec, batch_size=batch_size)
+        reader = OnnxReader(ref.path)
+        results = spec.decode(reader.log_probs(paths, batch_size), reader.chars, context=context)
     else:
         from crnn.recognizer import Recognizer
         from crnn.train import resolve_device
 
         rec = Recognizer.load(ref.path, device=str(resolve_device(device)))
-        results = rec.predict(paths, spec, batch_size=batch_size)
+        results = spec.decode(rec.log_probs(paths, batch_size), rec.chars, context=context)
     rows = [(str(p), r.text, round(r.confidence, 4)) for p, r in zip(paths, results, strict=True)]
     if fmt == "json":
         keys = ("path", "text", "confidence")

@@ -41,7 +41,7 @@ def _bip39() -> tuple[str, ...]:
 
 
 @functools.cache
-def _read_list(name: str) -> tuple[str, ...]:
+def read_word_list(name: str) -> tuple[str, ...]:
     if name == "@bip39":
         return _bip39()
     path = Path(name).expanduser()
@@ -70,7 +70,7 @@ def word_list(name: str, chars: str, length: tuple[int, int]) -> tuple[str, ...]
     """The usable words, in list order, without duplicates."""
     allowed = set(chars)
     words = []
-    for raw in _read_list(name):
+    for raw in read_word_list(name):
         word = _fold(raw, chars)
         if length[0] <= len(word) <= length[1] and set(word) <= allowed:
             words.append(word)

@@ -132,3 +132,28 @@ def test_bench_run_compares_structure_aware_decoders_on_words(tmp_path, capsys, 
         "beam:4+lexicon: not applicable, letters has no word list",
         "beam:4+lm: not applicable, letters has no word list",
     ]
+
+
+def test_predict_with_a_lexicon_only_answers_words(tmp_path, capsys):
+    from conftest import invoke, tiny
+
+    from crnn.cli import main as crnn_main
+    from crnn.train import train
+    from generator.sample import render_sample
+    from generator.spec import preset
+
+    train(tiny(out=tmp_path / "m", styles=("words-medium",), steps=2, val_every=2))
+    (tmp_path / "words.txt").write_text("apple\nbanana\ncherry\n")
+    paths = []
+    for i in range(3):
+        render_sample(preset("words-medium"), 0, i).image.save(tmp_path / f"{i}.png")
+        paths.append(str(tmp_path / f"{i}.png"))
+    argv = ["predict", *paths, "--model", str(tmp_path / "m"), "--decoder", "beam:5+lexicon+lm",
+            "--lexicon", str(tmp_path / "words.txt"), "--format", "csv"]  # fmt: skip
+    code, out, err = invoke(crnn_main, argv, capsys)
+    assert code in (0, None), err
+    answers = [line.split(",")[1] for line in out.strip().splitlines()[1:]]
+    assert len(answers) == 3 and set(answers) <= {"APPLE", "BANANA", "CHERRY", ""}
+    code, _, err = invoke(crnn_main, ["predict", paths[0], "--model", str(tmp_path / "m"),
+                                      "--decoder", "beam:5+lexicon"], capsys)  # fmt: skip
+    assert code not in (0, None) and "needs a word list" in err
