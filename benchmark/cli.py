@@ -65,6 +65,10 @@ def run(
         ),
     ] = None,
     cache: Cache = None,
+    human: Annotated[
+        Path | None,
+        typer.Option(help="A `bench human` answers database: add people's accuracy per level."),
+    ] = None,
 ) -> None:
     """Evaluate a model on reserved-seed evaluation sets and write OUT/report.md, metrics.csv,
     metrics.json, predictions.csv (every sample's reading) and figures/."""
@@ -101,6 +105,17 @@ def run(
     else:
         result = evaluate(rec, specs, n, decoder_specs, cache, progress=progress)
     report = write_report(result, out, command_line(), str(model or "reference"))
+    if human is not None:
+        from benchmark.human.report import machine_accuracy, write_human_report
+
+        if not human.is_file():
+            fail(PROG, f"no answers database at {human}")
+        write_human_report(human, out, machine_accuracy(out))
+        with open(report, "a") as fh:
+            fh.write(
+                "\n## People\n\nSee [human.md](human.md): people's accuracy per level "
+                "beside the model's.\n"
+            )
     for lv in result.levels:
         cells = "  ".join(f"{d.decoder} {d.seq_acc:.3f}" for d in lv.decoders)
         typer.echo(f"{lv.level:8} {cells}")
@@ -404,6 +419,61 @@ def attack(
     for r in results:
         typer.echo(verdict(r, config.budget.describe()).replace("**", ""))
     typer.echo(f"wrote {report}")
+
+
+human_app = make_app(PROG, "Measure people: a local web page to solve captchas, and a report.")
+app.add_typer(human_app, name="human")
+
+
+@human_app.command("serve")
+def human_serve(
+    difficulty: Annotated[
+        str, typer.Option("--difficulty", "-d", help="Levels to show: presets, spec files, all.")
+    ] = "easy,medium,hard",
+    n: Annotated[int, typer.Option("--n", "-n", help="Captchas per level per person.")] = 10,
+    db: Annotated[Path, typer.Option(help="SQLite file for the answers.")] = Path("human.sqlite"),
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (only this machine by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.", min=0, max=65535)] = 8000,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of each person's order.")] = 0,
+) -> None:
+    """Serve the captcha page: people solve captchas in random order (keyboard first: Enter
+    submits, a button says "can't read"); every answer and its solve time go to DB."""
+    from benchmark.evalsets import resolve_levels
+    from benchmark.human.app import create_app
+    from benchmark.human.store import HumanStore
+
+    specs = resolve_levels(difficulty)
+    if not 0 < n <= 1000:
+        fail(PROG, f"--n must be between 1 and 1000, got {n}")
+    app_ = create_app(HumanStore(db), specs, n, seed)
+    typer.echo(f"open http://{host}:{port}/ (answers go to {db}; Ctrl-C stops)")
+    app_.run(host=host, port=port, threaded=True)
+
+
+@human_app.command("report")
+def human_report(
+    db: Annotated[Path, typer.Option(help="SQLite file written by `bench human serve`.")] = Path(
+        "human.sqlite"
+    ),
+    machine: Annotated[
+        Path | None,
+        typer.Option(help="A `bench run` report directory to set the machine's accuracy beside."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
+        "runs/human"
+    ),
+) -> None:
+    """Per level: human accuracy (Wilson 95 %), median solve time, "can't read" rate, and the
+    machine's accuracy with the usability-security frontier figure."""
+    from benchmark.human.report import machine_accuracy, write_human_report
+
+    if not db.is_file():
+        fail(PROG, f"no answers database at {db}")
+    path = write_human_report(db, out, machine_accuracy(machine) if machine else None)
+    typer.echo(path.read_text(), nl=False)
+    typer.echo(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> None:
