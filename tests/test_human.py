@@ -123,3 +123,24 @@ def test_report_sets_people_beside_the_machine(client, tmp_path):
     (tmp_path / "notdb").write_text("hello")
     with pytest.raises(HumanStoreError):
         HumanStore(tmp_path / "notdb")
+
+
+def test_bench_run_adds_the_human_rows(client, tmp_path, capsys):
+    from conftest import invoke, tiny
+
+    from benchmark.cli import main as bench_main
+    from crnn.train import train
+
+    c, db = client
+    sid = start(c)
+    for k, (level, index) in enumerate(HumanStore(db).plan(sid)):
+        c.post(f"/api/sessions/{sid}/answers",
+               json={"position": k, "answer": truth(level, index), "ms": 800})  # fmt: skip
+    train(tiny(out=tmp_path / "m", steps=2, val_every=2))
+    argv = ["run", "-d", "easy,medium", "--n", "6", "--decoders", "greedy", "--model",
+            str(tmp_path / "m"), "--human", str(db), "-o", str(tmp_path / "r")]  # fmt: skip
+    code, _, err = invoke(bench_main, argv, capsys)
+    assert code in (0, None), err
+    assert "## People" in (tmp_path / "r" / "report.md").read_text()
+    human = (tmp_path / "r" / "human.md").read_text()
+    assert "| easy | 3 | 1 | 1.000" in human and (tmp_path / "r" / "frontier.png").exists()
