@@ -95,12 +95,15 @@ def plot(results: list[StyleAttack], path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_attack_report(results: list[StyleAttack], config: AttackConfig, command: str) -> Path:
+def write_attack_report(
+    results: list[StyleAttack], config: AttackConfig, command: str, budget: str | None = None
+) -> Path:
+    """``budget`` describes the effort spent when it is not ``config.budget`` (k-shot runs)."""
     out = config.out
     out.mkdir(parents=True, exist_ok=True)
     df = table(results)
     atomic_write_text(out / "attack.csv", df.to_csv(index=False))
-    budget = config.budget.describe()
+    budget = budget or config.budget.describe()
     document = {
         "command": command,
         "code_version": code_version(),
@@ -134,10 +137,12 @@ def write_attack_report(results: list[StyleAttack], config: AttackConfig, comman
         "",
         f"`{command}`",
         "",
-        f"Budget: {budget} per attacker; evaluation: {config.n_eval} reserved-seed samples per "
-        f"style; fine-tuning starts from `{config.init}`; from scratch: `{config.arch}`. Effort "
-        "= labelled samples of the style seen in training; CPU-minutes count every thread. A "
-        "style is *broken* once an attacker reads ≥ 1 % (George et al., Science 2017).",
+        f"Budget: {budget} per attacker; fine-tuning starts from `{config.init}`; from scratch: "
+        f"`{config.arch}`. Effort = labelled samples seen in training (k-shot: labelled images "
+        "available, each draw a separate fine-tuning run); evaluation: the style's "
+        f"reserved-seed set ({config.n_eval} samples) or the folder's held-out split. CPU-minutes "
+        "count every thread. A style is *broken* once an attacker reads ≥ 1 % (George et al., "
+        "Science 2017).",
         "",
         "![accuracy against effort](attack.png)",
         "",

@@ -415,9 +415,10 @@ def attack(
         results = [
             attack_style(spec, ref, config, say) for spec, ref in zip(specs, refs, strict=True)
         ]
-    report = write_attack_report(results, config, command_line())
+    spent = f"k ≤ {max(shot_list)} labelled images" if data is not None else None
+    report = write_attack_report(results, config, command_line(), spent)
     for r in results:
-        typer.echo(verdict(r, config.budget.describe()).replace("**", ""))
+        typer.echo(verdict(r, spent or config.budget.describe()).replace("**", ""))
     typer.echo(f"wrote {report}")
 
 
