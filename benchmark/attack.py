@@ -284,7 +284,7 @@ def _segment(
         workers=0,
         threads=config.threads,
         resume=(run_dir / "state.json").exists(),
-        progress=False,
+        progress=True,  # a bar per segment, or periodic lines with ETA in a log
     )
 
 

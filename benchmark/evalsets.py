@@ -62,6 +62,14 @@ class EvalSet:
         return len(self.texts)
 
 
+def _render(config: RunConfig, root: Path, workers: int) -> None:
+    """Render (or repair) an evaluation set, with a progress bar or, in a log, periodic lines."""
+    from generator.progress import Progress
+
+    with Progress(config.n, unit="img", desc=f"eval set {config.spec.name}") as bar:
+        make_dataset(config, root, workers=workers, wait=True, progress=bar.update)
+
+
 def folder_eval_set(folder) -> EvalSet:
     """A labelled folder (benchmark.folders) as an evaluation set."""
     return EvalSet(
@@ -95,7 +103,7 @@ def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: 
     )
     config = RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n, evaluation=True)
     if not (root / "packed" / "labels.json").exists():
-        make_dataset(config, root, workers=workers, wait=True)
+        _render(config, root, workers)
         pack_dataset(root)
     try:
         labels, images = load_packed(root)
@@ -103,7 +111,7 @@ def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: 
         # "Same eval set" must mean same pixels: a cache that fails its digests is rebuilt
         # from the samples' pure function (damaged images re-rendered, then re-packed).
         print(f"bench: {err}; re-rendering that evaluation set", file=sys.stderr)
-        make_dataset(config, root, workers=workers, wait=True)
+        _render(config, root, workers)
         pack_dataset(root)
         labels, images = load_packed(root)
     ds = open_dataset(root)
