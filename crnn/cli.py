@@ -200,14 +200,13 @@ def _decode_context(ref, lexicon: str | None, length: str | None, alpha: float, 
     words = lm = None
     if lexicon is not None:
         from crnn.lm import CharNgram
-        from generator.text import read_word_list
+        from generator.text import fold_case, read_word_list
 
         words = tuple(read_word_list(lexicon))
         if not words:
             fail(PROG, f"word list {lexicon} is empty")
         chars = _model_chars(ref)
-        fold = all(not c.islower() for c in chars)
-        words = tuple(dict.fromkeys(w.upper() if fold else w for w in words))
+        words = tuple(dict.fromkeys(fold_case(w, chars) for w in words))
         lm = CharNgram(words, chars, order=4)
     return DecodeContext(length=span, words=words, lm=lm, alpha=alpha, beta=beta)
 

@@ -54,7 +54,7 @@ def read_word_list(name: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _fold(word: str, chars: str) -> str:
+def fold_case(word: str, chars: str) -> str:
     """The word in the charset's case (uppercase charsets get uppercase words)."""
     has_lower = any(c.islower() for c in chars)
     has_upper = any(c.isupper() for c in chars)
@@ -71,7 +71,7 @@ def word_list(name: str, chars: str, length: tuple[int, int]) -> tuple[str, ...]
     allowed = set(chars)
     words = []
     for raw in read_word_list(name):
-        word = _fold(raw, chars)
+        word = fold_case(raw, chars)
         if length[0] <= len(word) <= length[1] and set(word) <= allowed:
             words.append(word)
     words = tuple(dict.fromkeys(words))
