@@ -83,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--archs", default="tiny,small,crnn")
+    parser.add_argument("--width", type=int, default=96, help="model input width (height 32)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
@@ -92,13 +93,14 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads "
         f"{torch.get_num_threads()}, GPU: {gpu}",
         "batch": args.batch,
+        "width": args.width,
         "results": [],
     }
     print(f"$ {report['command']}  # {report['machine']}")
     print(f"{'arch':6} {'device':6} {'params':>10} {'train img/s':>12} {'infer img/s':>12}")
     for device in devices:
         for arch in args.archs.split(","):
-            r = measure(arch, device, args.batch)
+            r = measure(arch, device, args.batch, args.width)
             report["results"].append(r)
             print(
                 f"{arch:6} {device.type:6} {r['parameters']:>10,} "
