@@ -52,7 +52,6 @@ from .version import RENDER_VERSION, __version__
 FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}  # one file per image
 ALL_FORMATS = (*FORMATS, *SHARD_FORMATS)  # ... or one WebDataset / Parquet shard per chunk
 CHUNK_SIZE = 500
-META_FIELDS = ("file_name", "text", "index", "seed", "style", "length", "sha256")
 METADATA = "metadata.jsonl"
 FORMAT_VERSION = 2  # 1: metadata.csv and one flat images/ folder
 FILES_PER_FOLDER = 10_000  # keeps directory listings and file systems fast at 100M images
@@ -396,12 +395,12 @@ def _render_missing(
     config: RunConfig, out: Path, todo, workers: int, progress: Callable[[int], None] | None
 ) -> int:
     written = 0
-    jobs = ((config, str(out), c) for c in todo)
-    if workers > 1 and config.n_chunks > 1:
+    jobs = [(config, str(out), c) for c in todo]
+    if workers > 1 and len(jobs) > 1:  # no pool to start when nothing (or one chunk) is left
         import multiprocessing as mp
 
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        with mp.get_context(method).Pool(min(workers, config.n_chunks)) as pool:
+        with mp.get_context(method).Pool(min(workers, len(jobs))) as pool:
             for count in pool.imap_unordered(_render_chunk, jobs):
                 written += count
                 if progress:
@@ -432,13 +431,11 @@ def _repair(
                 ok = False
             if not ok:
                 damaged.append(row["index"])
-        if damaged and config.sharded:  # a shard is rewritten whole (same bytes as before)
-            _render_chunk((config, str(out), chunk))
-            repaired += len(damaged)
-            if progress:
-                progress(len(damaged))
+        if not damaged:
             continue
-        if damaged:
+        if config.sharded:  # a shard is rewritten whole (same bytes as before)
+            _render_chunk((config, str(out), chunk))
+        else:
             fresh = _render_rows(config, out, damaged)
             recorded = {r["index"]: r["sha256"] for r in rows}
             if any(r["sha256"] != recorded[r["index"]] for r in fresh):
@@ -446,9 +443,9 @@ def _repair(
                     f"{out}: re-rendering damaged images gives bytes other than the journal "
                     "records (rendered by another captchabench version?); render a new dataset"
                 )
-            repaired += len(damaged)
-            if progress:
-                progress(len(damaged))
+        repaired += len(damaged)
+        if progress:
+            progress(len(damaged))
     return repaired
 
 
