@@ -25,6 +25,7 @@ import torch
 from crnn.checkpoint import load_training_model, read_training_meta
 from crnn.decode import greedy_decode
 from crnn.model import CRNN
+from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
 from crnn.registry import DEFAULT_MODEL
 from crnn.train import TrainConfig, train
@@ -34,7 +35,6 @@ from generator.jsonfile import JsonFileError, read_json
 from generator.spec import CaptchaSpec
 
 from .evalsets import EvalSet, get_eval_set
-from .harness import _tensor
 from .stats import wilson_interval
 
 EFFORT_POINTS = (0, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
@@ -155,7 +155,7 @@ def effort_points(budget: Budget) -> list[int]:
 def read_accuracy(model: CRNN, evalset: EvalSet) -> int:
     """Sequence-correct readings of the evaluation set (greedy decoding)."""
     cfg = model.config
-    x = _tensor(evalset.images, cfg.height, cfg.width, cfg.resize)
+    x = torch.from_numpy(preprocess_batch(evalset.images, cfg.height, cfg.width, cfg.resize))
     model.eval()
     outs = []
     with torch.inference_mode():
@@ -167,7 +167,9 @@ def read_accuracy(model: CRNN, evalset: EvalSet) -> int:
 
 def _ms_per_solve(model: CRNN, evalset: EvalSet, repeats: int = 30) -> float:
     cfg = model.config
-    x = _tensor(evalset.images[:repeats], cfg.height, cfg.width, cfg.resize)
+    x = torch.from_numpy(
+        preprocess_batch(evalset.images[:repeats], cfg.height, cfg.width, cfg.resize)
+    )
     model.eval()
     with torch.inference_mode():
         model(x[:1])  # warm-up
@@ -315,8 +317,8 @@ def attack_folder(
     from .evalsets import folder_eval_set
     from .folders import check_charset, held_out_split
 
-    pretrained = Recognizer.load(config.init)
-    check_charset(folder, pretrained.chars, config.init)
+    pretrained, _ = _load_pretrained(config.init)  # loaded once: charset, k = 0, timing
+    check_charset(folder, pretrained.config.charset, config.init)
     pool, test_idx = held_out_split(folder.n, test_share, config.seed)
     evalset = folder_eval_set(folder.subset(test_idx))
     too_many = [k for k in shots if k > len(pool)]
@@ -339,7 +341,7 @@ def attack_folder(
                 continue
             cpu, steps = 0.0, 0
             if k == 0:
-                model, _ = _load_pretrained(config.init)
+                model = pretrained
             else:
                 steps = kshot_steps(k, config.batch_size)
                 rng = np.random.default_rng(np.random.SeedSequence([config.seed, k, draw]))
@@ -374,7 +376,7 @@ def attack_folder(
             if progress:
                 progress(f"{folder.name} k={k} draw {draw}: accuracy {point.accuracy:.3f}")
     if model is None:  # everything was done by an earlier run: time the pretrained reader
-        model, _ = _load_pretrained(config.init)
+        model = pretrained
     result.ms_per_solve = _ms_per_solve(model, evalset)
     result.points.sort(key=lambda p: (p.samples, p.draw))
     return result

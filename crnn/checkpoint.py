@@ -162,6 +162,11 @@ def read_model_config(config_file: Path) -> tuple[ModelConfig, dict[str, Any]]:
         raise CheckpointError(f"{config_file} is not a captchabench model config: {err}") from None
 
 
+def read_config(path: str | Path) -> tuple[ModelConfig, dict[str, Any]]:
+    """The model config of a run directory or .safetensors file, without loading weights."""
+    return read_model_config(_resolve(path)[1])
+
+
 def load_model(path: str | Path, device: str = "cpu") -> tuple[CRNN, dict[str, Any]]:
     """A model and its config document from a run directory or a .safetensors file."""
     weights, config_file = _resolve(path)

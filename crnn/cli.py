@@ -216,12 +216,9 @@ def _model_chars(ref) -> str:
         from crnn.onnx_reader import OnnxReader
 
         return OnnxReader(ref.path).chars
-    from crnn.checkpoint import read_model_config
+    from crnn.checkpoint import read_config
 
-    config_file = (
-        ref.path / "config.json" if ref.path.is_dir() else ref.path.with_name("config.json")
-    )
-    return read_model_config(config_file)[0].charset
+    return read_config(ref.path)[0].charset
 
 
 @app.command()

@@ -36,7 +36,7 @@ from .data import DataError, DiskBatches, GeneratorBatches, ListBatches, loader,
 from .decode import greedy_decode
 from .metrics import char_accuracy, sequence_accuracy
 from .model import CRNN, ModelConfig, parameter_count
-from .preprocess import preprocess
+from .preprocess import preprocess_batch
 
 LOG = "log.csv"
 CURVE = "curve.png"
@@ -100,10 +100,6 @@ class TrainResult:
     per_style: dict[str, float]
     seconds: float
     samples_per_s: float
-
-
-def _style(name_or_file: str) -> CaptchaSpec:
-    return load_style(name_or_file)
 
 
 def resolve_device(choice: str) -> torch.device:
@@ -260,16 +256,17 @@ def train(
                 "(train into a new --out to go further)"
             )
 
-    specs = [_style(s) for s in config.styles]
+    specs = [load_style(s) for s in config.styles]
+    pretrained = None
+    if config.init is not None:
+        from .checkpoint import load_model
+        from .registry import resolve_model
+
+        pretrained, _ = load_model(resolve_model(config.init).path)
     if examples is not None:
         chars = "".join(sorted({c for t in examples[1] for c in t}))
-        if config.init is not None:  # the pretrained alphabet, if it covers the labels
-            from .checkpoint import read_model_config
-            from .registry import resolve_model
-
-            ref = resolve_model(config.init).path
-            config_file = ref / "config.json" if ref.is_dir() else ref.with_name("config.json")
-            known = read_model_config(config_file)[0].charset
+        if pretrained is not None:  # the pretrained alphabet, if it covers the labels
+            known = pretrained.config.charset
             chars = known if set(chars) <= set(known) else chars
         source_size = examples[0][0].size
         max_label = max(len(t) for t in examples[1])
@@ -298,12 +295,7 @@ def train(
     for spec in specs:
         if not set(spec.charset.chars) <= set(chars):
             raise DataError(f"style {spec.name!r} uses characters outside the data's charset")
-    pretrained = None
-    if config.init is not None:
-        from .checkpoint import load_model
-        from .registry import resolve_model
-
-        pretrained, _ = load_model(resolve_model(config.init).path)
+    if pretrained is not None:
         base = pretrained.config
         model_config = ModelConfig(
             arch=base.arch,
@@ -367,7 +359,7 @@ def train(
         stream = DiskBatches(config.data, config.seed, start_batch=start_batch, **batches_kw)
     else:
         warmup = round(config.curriculum * config.steps) * world
-        warmup_spec = _style(config.warmup_style) if config.warmup_style else None
+        warmup_spec = load_style(config.warmup_style) if config.warmup_style else None
         stream = GeneratorBatches(
             specs,
             config.seed,
@@ -379,14 +371,12 @@ def train(
     if rank != 0:
         val = None
     elif examples is not None:
+        size = (model_config.height, model_config.width, model_config.resize)
         val = (
-            torch.from_numpy(np.stack([
-                preprocess(im, model_config.height, model_config.width, model_config.resize)
-                for im in examples[0]
-            ])),
+            torch.from_numpy(preprocess_batch(examples[0], *size)),
             list(examples[1]),
             ["examples"] * len(examples[1]),
-        )  # fmt: skip
+        )
     else:
         val = render_eval_set(
             specs, VALIDATION_SEED, config.val_size, model_config.height, model_config.width,
@@ -469,7 +459,7 @@ def train(
             with open(log_path, "a", newline="") as fh:
                 csv.DictWriter(fh, LOG_FIELDS).writerow(row)
             history.append(row)
-        fields = {"loss": float(loss.detach()), "img/s": round(rate)}
+        fields = {"loss": row["loss"], "img/s": round(rate)}
         if last_val is not None:
             fields["val_acc"] = last_val["seq_acc"]
         bar.set_fields(**fields)
