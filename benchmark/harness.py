@@ -12,14 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from crnn.data import render_eval_set
 from crnn.decode import DecodeContext, DecoderSpec
 from crnn.lm import CharNgram
 from crnn.metrics import char_accuracy, character_error_rate, sequence_accuracy
 from crnn.model import parameter_count
-from crnn.preprocess import preprocess
+from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
 from generator.errors import UserError
 from generator.seeds import VALIDATION_SEED
@@ -90,12 +89,6 @@ class BenchResult:
     levels: list[LevelResult]
 
 
-def _tensor(images: np.ndarray, height: int, width: int, resize: str) -> torch.Tensor:
-    return torch.from_numpy(
-        np.stack([preprocess(Image.fromarray(a), height, width, resize) for a in images])
-    )
-
-
 def _forward_speed(rec: Recognizer, x: torch.Tensor) -> tuple[float, float, np.ndarray]:
     """(ms per image at batch 1, images/s at batch 256, log-probs of all of x)."""
     rec.log_probs_of(x[:8], batch_size=8)  # warm-up
@@ -141,7 +134,8 @@ def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progre
     chars = rec.chars
     levels: list[LevelResult] = []
     for evalset in evalsets:
-        x = _tensor(evalset.images, rec.config.height, rec.config.width, rec.config.resize)
+        cfg = rec.config
+        x = torch.from_numpy(preprocess_batch(evalset.images, cfg.height, cfg.width, cfg.resize))
         ms1, rate, log_probs = _forward_speed(rec, x)
         level = LevelResult(
             evalset.name,

@@ -25,7 +25,7 @@ from generator.spec import CaptchaSpec
 from generator.stream import shard_indices
 from generator.torch_stream import consumer_id
 
-from .preprocess import preprocess
+from .preprocess import preprocess, preprocess_batch
 
 
 class DataError(UserError):
@@ -66,7 +66,7 @@ class _BatchStream(IterableDataset):
         self.stop_batch = stop_batch
 
     def _collate(self, images: list[Image.Image], texts: list[str]) -> Batch:
-        arrays = np.stack([preprocess(im, self.height, self.width, self.resize) for im in images])
+        arrays = preprocess_batch(images, self.height, self.width, self.resize)
         targets, lengths = encode_targets(texts, self.charset)
         return torch.from_numpy(arrays), targets, lengths, texts
 

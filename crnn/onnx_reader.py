@@ -19,7 +19,7 @@ from PIL import Image
 from generator.errors import UserError
 
 from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
-from .preprocess import RESIZE_MODES, preprocess, read_image
+from .preprocess import RESIZE_MODES, preprocess_batch, read_image
 
 
 class OnnxReaderError(UserError):
@@ -52,8 +52,8 @@ class OnnxReader:
             raise OnnxReaderError(f"{path}: unsupported resize or blank index in its metadata")
 
     def log_probs(self, images: Sequence[str | Path | Image.Image], batch_size: int = 64):
-        arrays = np.stack(
-            [preprocess(read_image(im), self.height, self.width, self.resize) for im in images]
+        arrays = preprocess_batch(
+            [read_image(im) for im in images], self.height, self.width, self.resize
         )
         outs = [
             self.session.run(["log_probs"], {"images": arrays[k : k + batch_size]})[0]

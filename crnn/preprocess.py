@@ -11,6 +11,7 @@ Two ways to reach the model's fixed input size:
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -72,3 +73,11 @@ def preprocess(image: Image.Image, height: int, width: int, resize: str = "stret
             gray = gray.resize((width, height), Image.Resampling.BILINEAR)
         arr = np.asarray(gray, dtype=np.float32)
     return arr[None] * (2.0 / 255.0) - 1.0
+
+
+def preprocess_batch(
+    images: Sequence[Image.Image | np.ndarray], height: int, width: int, resize: str = "stretch"
+) -> np.ndarray:
+    """(N, 1, H, W) float32 model input for PIL images or uint8 (H, W) arrays."""
+    as_images = (im if isinstance(im, Image.Image) else Image.fromarray(im) for im in images)
+    return np.stack([preprocess(im, height, width, resize) for im in as_images])

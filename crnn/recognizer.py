@@ -20,7 +20,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from .checkpoint import load_model
 from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
 from .model import CRNN
-from .preprocess import ImageInputError, preprocess, read_image
+from .preprocess import ImageInputError, preprocess_batch, read_image
 from .registry import resolve_model
 
 _READABLE_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "RGBX", "I;16", "I"}
@@ -89,14 +89,14 @@ class Recognizer:
     def log_probs(
         self, images: Sequence[str | Path | Image.Image], batch_size: int = 256
     ) -> np.ndarray:
+        """(N, T, C) log-probabilities for the images."""
         if batch_size < 1:
             raise ImageInputError("batch size must be at least 1")
-        """(N, T, C) log-probabilities for the images."""
         if not images:
             raise ImageInputError("no images given")
         cfg = self.config
-        arrays = np.stack(
-            [preprocess(self._open(im), cfg.height, cfg.width, cfg.resize) for im in images]
+        arrays = preprocess_batch(
+            [self._open(im) for im in images], cfg.height, cfg.width, cfg.resize
         )
         return self.log_probs_of(torch.from_numpy(arrays), batch_size)
 
