@@ -196,6 +196,57 @@ def presets(
 
 
 @app.command()
+def legibility(
+    difficulty: Annotated[
+        str,
+        typer.Option(
+            "--difficulty",
+            "-d",
+            help="Presets or spec files (comma list), or all: every level and mixed/universal.",
+        ),
+    ] = "all",
+    n: Annotated[int, typer.Option("--n", "-n", help="Samples measured per style.", min=1)] = 200,
+    seed: Seed = 0,
+) -> None:
+    """Measure what keeps text readable (noise weight, contrast, glyph overlap, glyph height)
+    against each level's stated bounds; exit 1 when a style breaks them."""
+    from .legibility import DEFAULT_BOUNDS, LEVELS, check
+    from .spec import DIFFICULTIES, preset, resolve_styles
+
+    if difficulty == "all":
+        specs = [preset(d) for d in (*DIFFICULTIES, "mixed", "universal")]
+    else:
+        specs = resolve_styles(difficulty)
+    typer.echo(
+        f"{'style':12} {'n':>4}  {'noise/stroke':15} {'contrast':15} {'overlap':15} "
+        f"{'glyph px':13} verdict"
+    )
+    failed = []
+    for spec in specs:
+        bounds = LEVELS.get(spec.name, DEFAULT_BOUNDS)
+        got = check(spec, n=n, seed=seed)
+        if not got.n:
+            typer.echo(f"{spec.name:12} {0:>4}  (no native samples: the captcha package's look)")
+            continue
+        verdict = "legible" if not got.violations else "; ".join(got.violations)
+        cells = (
+            f"{got.noise_weight:.2f} (≤ {bounds.noise_weight:g})",
+            f"{got.contrast:.0f} (≥ {bounds.min_contrast:g})",
+            f"{got.overlap:.2f} (≤ {bounds.max_overlap:g})",
+            f"{got.glyph_height:.0f} (≥ {bounds.min_glyph_height:g})",
+        )
+        typer.echo(
+            f"{spec.name:12} {got.n:>4}  {cells[0]:15} {cells[1]:15} {cells[2]:15} "
+            f"{cells[3]:13} {verdict}"
+        )
+        if got.violations:
+            failed.append(spec.name)
+    typer.echo("worst sample per column (median for height); bounds from generator/legibility.py")
+    if failed:
+        fail(PROG, f"not legible by the stated bounds: {', '.join(failed)}", 1)
+
+
+@app.command()
 def verify(
     directory: Annotated[Path, typer.Argument(help="Dataset directory.")],
     rerender: Annotated[

@@ -18,11 +18,13 @@ import bisect
 import functools
 import io
 import math
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
 
+from .ink import ink_overlap, stroke_width
 from .spec import CaptchaSpec
 
 # Coverage above this on the outermost pixel ring counts as a glyph touching the edge.
@@ -37,6 +39,19 @@ class TextLayer:
 
     coverage: np.ndarray
     glyphs_pasted: int
+    legibility: LegibilityStats | None = None
+
+
+@dataclass(frozen=True)
+class LegibilityStats:
+    """What the legibility rules measured on one native sample (generator/legibility.py states
+    the bounds per level)."""
+
+    stroke_width: float  # median text stroke width of the pasted glyphs, px (ink.stroke_width)
+    noise_width: int  # widest line, curve, cut or dot drawn, px (0 = none)
+    contrast: float  # least |text - background| luminance over the smooth background's range
+    overlap: float  # largest share of a glyph's ink its neighbour covers (ink.ink_overlap)
+    glyph_height: float  # median height of the pasted glyph boxes, px
 
 
 class _Uniforms:
@@ -77,6 +92,11 @@ def _glyph(path: str, size: int, char: str) -> Image.Image:
     im = Image.new("L", (max(1, right - left) + 2, max(1, bottom - top) + 2), 0)
     ImageDraw.Draw(im).text((1 - left, 1 - top), char, font=font, fill=255)
     return im
+
+
+@functools.lru_cache(maxsize=65536)
+def _glyph_stroke(path: str, size: int, char: str) -> float:
+    return stroke_width(np.asarray(_glyph(path, size, char)))
 
 
 Quad = tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]
@@ -160,18 +180,24 @@ def _distort_glyph(
     return warped.crop(box) if box else Image.new("L", (1, 1), 0)
 
 
-def _draw_luminance(u: _Uniforms, lo: int, hi: int, avoid: float, gap: int) -> float:
-    """A luminance in [lo, hi] at least ``gap`` away from ``avoid`` (the farther bound if none)."""
-    below = (lo, min(hi, avoid - gap))
-    above = (max(lo, avoid + gap), hi)
+def _draw_luminance(u: _Uniforms, lo: int, hi: int, avoid: tuple[float, float], gap: int) -> float:
+    """A luminance in [lo, hi] at least ``gap`` away from every value in ``avoid`` (low, high);
+    the bound farther from it if none is."""
+    below = (lo, min(hi, avoid[0] - gap))
+    above = (max(lo, avoid[1] + gap), hi)
     len_below = below[1] - below[0] if below[1] >= below[0] else -1.0
     len_above = above[1] - above[0] if above[1] >= above[0] else -1.0
     side, position = u(), u()
     if len_below < 0 and len_above < 0:
-        return float(lo if abs(lo - avoid) >= abs(hi - avoid) else hi)
+        return float(lo if _distance(lo, avoid) >= _distance(hi, avoid) else hi)
     if len_above < 0 or (len_below >= 0 and side * (len_below + len_above + 1e-9) < len_below):
         return below[0] + position * (below[1] - below[0])
     return above[0] + position * (above[1] - above[0])
+
+
+def _distance(lum: float, span: tuple[float, float]) -> float:
+    """Luminance distance from ``lum`` to the nearest value of the range ``span``."""
+    return max(span[0] - lum, lum - span[1], 0.0)
 
 
 def _tinted(u: _Uniforms, lum: float, saturation: int, channels: int) -> tuple[int, ...]:
@@ -197,8 +223,9 @@ def _ramp(h: int, w: int, direction: int) -> np.ndarray:
 
 def _background(
     spec: CaptchaSpec, u: _Uniforms, rng: np.random.Generator, channels: int
-) -> tuple[np.ndarray, float]:
-    """The (H, W, C) uint8 background and its base luminance (text contrast is measured from it)."""
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """The (H, W, C) uint8 background and the range of its smooth luminance (base, gradient and
+    texture; grain is per-pixel noise): text contrast is measured against all of it."""
     h, w = spec.height, spec.width
     c = spec.color
     lum = float(u.integer(*c.background))
@@ -213,6 +240,7 @@ def _background(
         blobs = _cubic_upsampler(h, grid.shape[0]) @ grid @ _cubic_upsampler(w, grid.shape[1]).T
         blobs = (c.texture * blobs).astype(np.float32)
         shade = blobs if shade is None else shade + blobs
+    span = (lum, lum) if shade is None else (lum + float(shade.min()), lum + float(shade.max()))
     if c.grain:
         grain = rng.integers(-c.grain, c.grain + 1, size=(h, w)).astype(np.float32)
         shade = grain if shade is None else shade + grain
@@ -221,11 +249,12 @@ def _background(
         canvas[..., k] = level if shade is None else np.clip(shade + level, 0, 255)
     if has_grid:
         step = u.integer(6, 14)
-        line = _tinted(u, lum - u(35, 80), c.saturation, channels)
+        # Grid lines stay fainter than the text: at most 3/4 of the least text contrast.
+        line = _tinted(u, lum - min(u(35, 80), 0.75 * c.min_contrast), c.saturation, channels)
         ox, oy = u.integer(0, step - 1), u.integer(0, step - 1)
         canvas[oy::step, :] = line
         canvas[:, ox::step] = line
-    return canvas, lum
+    return canvas, (max(0.0, span[0]), min(255.0, span[1]))
 
 
 _ELASTIC_GRID = (4, 8)  # coarse control points of the elastic field (rows, columns)
@@ -372,6 +401,79 @@ def _stamp_dots(arr: np.ndarray, centres: np.ndarray, sizes: np.ndarray, colours
     arr[ys[keep], xs[keep]] = colours[rows]
 
 
+_WIDEN_STEP = 0.1  # gap added (in glyph widths) to a pair whose ink overlaps too much
+_WIDEN_ROUNDS = 10  # enough to open any gap >= -0.6 (the spacing bound) to >= 0: no overlap
+
+
+def _layout(
+    masks: list[Image.Image],
+    gaps: list[float],
+    shifts: list[float],
+    avail_w: int,
+    avail_h: int,
+    max_overlap: float,
+    measure: bool,
+) -> tuple[list[Image.Image], list[float], list[int], float]:
+    """Place the glyphs in an ``avail_w`` x ``avail_h`` box: x from widths and gaps, y from the
+    baseline shifts; shrink all of them (antialiased) until they fit, and widen any gap whose
+    pair of glyphs shares more than ``max_overlap`` of the smaller one's ink.
+    Returns the masks as drawn, their x and y offsets and the largest overlap left (measured
+    only when there is a limit or ``measure`` asks for it; 0.0 otherwise)."""
+    gaps = list(gaps)
+    widened = 0
+    for _attempt in range(4 + 2 * _WIDEN_ROUNDS):
+        xs = [0.0]
+        for mask, gap in zip(masks, gaps, strict=False):
+            xs.append(xs[-1] + mask.width * (1.0 + gap))
+        text_w = max(x + m.width for x, m in zip(xs, masks, strict=True))
+        text_h = max(m.height for m in masks)
+        fit = min(avail_w / text_w, avail_h / text_h)
+        if fit < 1.0:
+            # Shrink what was drawn (antialiased resize) rather than render every glyph again.
+            fit *= 0.99
+            masks = [
+                m.resize((max(1, int(m.width * fit)), max(1, int(m.height * fit))), _SHRINK)
+                for m in masks
+            ]
+            continue
+        tops = []
+        for mask, shift in zip(masks, shifts, strict=True):
+            room = avail_h - mask.height
+            tops.append(round(room / 2 + shift * room / 2))
+        if max_overlap >= 1.0 and not measure:  # no limit to hold, nobody asking: skip the cost
+            return masks, xs, tops, 0.0
+        # Each mask's pixels, fetched once per layout and only for pairs whose boxes meet.
+        touching = [
+            round(xs[k]) < round(xs[k - 1]) + masks[k - 1].width for k in range(1, len(masks))
+        ]
+        arrays = [
+            np.asarray(m)
+            if (k and touching[k - 1]) or (k < len(touching) and touching[k])
+            else None
+            for k, m in enumerate(masks)
+        ]
+        totals = [0 if a is None else int(a.sum()) for a in arrays]
+        overlaps = [
+            ink_overlap(
+                arrays[k - 1],
+                (round(xs[k - 1]), tops[k - 1]),
+                arrays[k],
+                (round(xs[k]), tops[k]),
+                (totals[k - 1], totals[k]),
+            )
+            if touching[k - 1]
+            else 0.0
+            for k in range(1, len(masks))
+        ]
+        too_much = [k for k, share in enumerate(overlaps) if share > max_overlap]
+        if not too_much or widened == _WIDEN_ROUNDS:
+            return masks, xs, tops, max(overlaps, default=0.0)
+        for k in too_much:
+            gaps[k] += _WIDEN_STEP
+        widened += 1
+    raise RuntimeError("glyph layout did not settle")  # pragma: no cover - bounded above
+
+
 def render_native(
     spec: CaptchaSpec,
     text: str,
@@ -386,7 +488,7 @@ def render_native(
     channels = 1 if spec.grayscale else 3
     u = _Uniforms(rng)
 
-    canvas, bg_lum = _background(spec, u, rng, channels)
+    canvas, bg_span = _background(spec, u, rng, channels)
     warp, warp_bound = _warp_index(spec, u, rng)
     blur_tenths = round(10 * u(*spec.warp.blur))
     # Ink may move by the warp and bleed by the blur kernel; stay clear of the edge by that much.
@@ -398,7 +500,7 @@ def render_native(
     weight = u.integer(*t.weight) if t.weight != (0, 0) else 0
     hollow = bool(t.hollow) and u() < t.hollow
     v_offset = u(-t.v_offset, t.v_offset) if t.v_offset else 0.0
-    masks, gaps, shifts = [], [], []
+    masks, gaps, shifts, strokes = [], [], [], []
     for k, ch in enumerate(text):
         glyph_size = max(6.0, size * u(1 - t.scale_jitter, 1 + t.scale_jitter))
         raster = _cached_size(glyph_size)
@@ -408,6 +510,9 @@ def render_native(
         mask = _distort_glyph(glyph, glyph_size / raster, rotation, shear, jitter)
         if weight or hollow:
             mask = _restroke(mask, weight, hollow)
+            strokes.append(stroke_width(np.asarray(mask)))
+        else:  # distortion keeps stroke widths close to the upright glyph's, scaled
+            strokes.append(_glyph_stroke(font, raster, ch) * glyph_size / raster)
         masks.append(mask)
         shifts.append(max(-1.0, min(1.0, u(-t.baseline_jitter, t.baseline_jitter) + v_offset)))
         if k:
@@ -415,41 +520,42 @@ def render_native(
     offset_share = u()
 
     avail_w, avail_h = w - 2 * margin, h - 2 * margin
-    for _attempt in range(4):
-        xs = [0.0]
-        for mask, gap in zip(masks, gaps, strict=False):
-            xs.append(xs[-1] + mask.width * (1.0 + gap))
-        text_w = max(x + m.width for x, m in zip(xs, masks, strict=True))
-        text_h = max(m.height for m in masks)
-        fit = min(avail_w / text_w, avail_h / text_h)
-        if fit >= 1.0:
-            break
-        # Shrink what was drawn (antialiased resize) rather than render every glyph again.
-        fit *= 0.99
-        masks = [
-            m.resize((max(1, int(m.width * fit)), max(1, int(m.height * fit))), _SHRINK)
-            for m in masks
-        ]
-    else:  # pragma: no cover - resizing by the measured fit always lands inside
-        raise RuntimeError(f"cannot fit {text!r} in a {w}x{h} canvas")
+    pre_fit = masks[0].width
+    masks, xs, tops, overlap = _layout(
+        masks, gaps, shifts, avail_w, avail_h, t.max_overlap, with_text_layer
+    )
+    text_w = max(x + m.width for x, m in zip(xs, masks, strict=True))
 
     image = Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
     x0 = margin + offset_share * (avail_w - text_w)
     layer = Image.new("L", (w, h), 0) if with_text_layer else None
     ink_colours = []
     colour = None
-    for mask, x, shift in zip(masks, xs, shifts, strict=True):
+    contrast = 255.0
+    for mask, x, top in zip(masks, xs, tops, strict=True):
         if colour is None or c.per_char:
-            lum = _draw_luminance(u, *c.text, bg_lum, c.min_contrast)
+            lum = _draw_luminance(u, *c.text, bg_span, c.min_contrast)
+            contrast = min(contrast, _distance(lum, bg_span))
             colour = _tinted(u, lum, c.saturation, channels)
         ink_colours.append(colour)
-        room = avail_h - mask.height
-        top = round(margin + room / 2 + shift * room / 2)
+        top = margin + top
         left = round(x0 + x)
         image.paste(colour if channels == 3 else colour[0], (left, top), mask)
         if layer is not None:
             box = (left, top, left + mask.width, top + mask.height)
             layer.paste(ImageChops.lighter(layer.crop(box), mask), box)
+
+    # Noise no heavier than the text: every stroke and dot width is capped at max_weight times
+    # the text's stroke width (1 px at least), so the eye can tell text from clutter by weight.
+    stroke = statistics.median(strokes) * masks[0].width / pre_fit  # after any shrinking
+    cap = max(1, math.floor(noise.max_weight * stroke + 1e-9)) if noise.max_weight else 1 << 16
+    noise_width = 0
+
+    def stroke_size(lo: int, hi: int) -> int:
+        nonlocal noise_width
+        width = min(u.integer(lo, hi), cap)
+        noise_width = max(noise_width, width)
+        return width
 
     draw = ImageDraw.Draw(image)
     band_lo, band_hi = h * 0.3, h * 0.7
@@ -463,15 +569,15 @@ def render_native(
         for _ in range(u.integer(*noise.cuts)):
             ends = [(u(0, w * 0.3), u(band_lo, band_hi)), (u(w * 0.7, w), u(band_lo, band_hi))]
             fill = cut_fill if channels == 3 else cut_fill[0]
-            draw.line(ends, fill=fill, width=u.integer(1, 2))
+            draw.line(ends, fill=fill, width=stroke_size(1, 2))
     for _ in range(u.integer(*noise.lines)):
         ends = [(u(0, w * 0.25), u(band_lo, band_hi)), (u(w * 0.75, w), u(band_lo, band_hi))]
-        draw.line(ends, fill=stroke_fill(), width=u.integer(*noise.line_width))
+        draw.line(ends, fill=stroke_fill(), width=stroke_size(*noise.line_width))
     for _ in range(u.integer(*noise.curves)):
         ctrl = np.array([(u(0, w), u(band_lo - h * 0.2, band_hi + h * 0.2)) for _ in range(4)])
         ctrl[:, 0].sort()
         draw.line(
-            _bezier(ctrl), fill=stroke_fill(), width=u.integer(*noise.line_width), joint="curve"
+            _bezier(ctrl), fill=stroke_fill(), width=stroke_size(*noise.line_width), joint="curve"
         )
     # Dots, warp, speckle and blur work on one numpy copy of the image.
     n_dots = u.integer(*noise.dots)
@@ -483,6 +589,8 @@ def render_native(
             centres = draws[:, :2] * (w, h)
             lo, hi = noise.dot_size
             sizes = np.minimum(hi, lo + (draws[:, 2] * (hi - lo + 1)).astype(np.intp))
+            sizes = np.minimum(sizes, cap)
+            noise_width = max(noise_width, int(sizes.max()))
             which = (draws[:, 3] * len(ink_colours)).astype(np.intp)
             _stamp_dots(arr, centres, sizes, np.array(ink_colours, np.uint8)[which])
         if warp is not None:
@@ -513,7 +621,14 @@ def render_native(
                 image = decoded.convert(image.mode)
     text_layer = None
     if layer is not None:
-        text_layer = TextLayer(np.asarray(layer, np.float32) / 255.0, len(masks))
+        stats = LegibilityStats(
+            stroke_width=stroke,
+            noise_width=noise_width,
+            contrast=contrast,
+            overlap=overlap,
+            glyph_height=float(statistics.median(m.height for m in masks)),
+        )
+        text_layer = TextLayer(np.asarray(layer, np.float32) / 255.0, len(masks), stats)
     return image, text_layer
 
 

@@ -79,13 +79,26 @@ class TextStyle:
     lowercase: float = _bounded(
         0.0, 0.0, 1.0, "share of letters drawn in lowercase (labels stay as drawn from the charset)"
     )
+    max_overlap: float = _bounded(
+        1.0,
+        0.0,
+        1.0,
+        "legibility: max share of a glyph's ink its neighbour covers; gaps widen until it holds"
+        " (1 = no limit)",
+    )
 
 
 @dataclass(frozen=True)
 class ColorStyle:
     background: IntRange = _bounded((215, 255), 0, 255, "background luminance")
     text: IntRange = _bounded((0, 90), 0, 255, "text luminance")
-    min_contrast: int = _bounded(90, 0, 255, "minimum |background - text| luminance")
+    min_contrast: int = _bounded(
+        90,
+        0,
+        255,
+        "minimum |background - text| luminance, against every luminance of the smooth background"
+        " (gradient and texture included)",
+    )
     saturation: int = _bounded(30, 0, 128, "max per-channel tint added to a luminance (colour)")
     per_char: bool = field(default=False, metadata={"doc": "draw a colour per character"})
     gradient: int = _bounded(0, 0, 255, "max background luminance change across the canvas")
@@ -104,6 +117,13 @@ class NoiseStyle:
     speckle: float = _bounded(0.0, 0.0, 0.5, "fraction of pixels replaced by random grey")
     cuts: IntRange = _bounded((0, 0), 0, 20, "strokes in the background colour cutting glyphs")
     salt_pepper: float = _bounded(0.0, 0.0, 0.5, "fraction of pixels set to black or white")
+    max_weight: float = _bounded(
+        1.0,
+        0.0,
+        4.0,
+        "legibility: lines, curves, cuts and dots at most this multiple of the text's stroke"
+        " width (0 = no limit)",
+    )
 
 
 @dataclass(frozen=True)
@@ -394,6 +414,7 @@ _PRESETS: dict[str, CaptchaSpec] = {
             perspective=0.14,
             scale_jitter=0.15,
             baseline_jitter=0.9,
+            max_overlap=0.3,
         ),
         color=ColorStyle(
             background=(150, 255), text=(0, 160), min_contrast=70, per_char=True, gradient=80
@@ -403,9 +424,10 @@ _PRESETS: dict[str, CaptchaSpec] = {
             dot_size=(1, 3),
             lines=(1, 2),
             curves=(1, 2),
-            line_width=(1, 2),
+            line_width=(1, 3),
             grid=0.4,
             speckle=0.02,
+            max_weight=0.8,
         ),
         warp=WarpStyle(
             wave_amplitude=(2.0, 4.0), wave_period=(40.0, 90.0), elastic=1.5, blur=(0.5, 0.9)
@@ -416,27 +438,29 @@ _PRESETS: dict[str, CaptchaSpec] = {
         name="extreme",
         text=TextStyle(
             font_size=(32, 44),
-            spacing=(-0.38, -0.15),
-            rotation=45.0,
-            shear=0.45,
-            perspective=0.2,
+            spacing=(-0.33, -0.12),
+            rotation=40.0,
+            shear=0.4,
+            perspective=0.18,
             scale_jitter=0.2,
             baseline_jitter=1.0,
+            max_overlap=0.35,
         ),
         color=ColorStyle(
-            background=(110, 255), text=(0, 170), min_contrast=60, per_char=True, gradient=120
+            background=(130, 255), text=(0, 170), min_contrast=60, per_char=True, gradient=90
         ),
         noise=NoiseStyle(
             dots=(60, 110),
             dot_size=(1, 4),
-            lines=(1, 3),
+            lines=(1, 2),
             curves=(2, 3),
-            line_width=(2, 3),
+            line_width=(1, 3),
             grid=0.6,
             speckle=0.05,
+            max_weight=0.6,
         ),
         warp=WarpStyle(
-            wave_amplitude=(3.0, 5.0), wave_period=(35.0, 80.0), elastic=2.5, blur=(0.5, 1.0)
+            wave_amplitude=(3.0, 4.5), wave_period=(35.0, 80.0), elastic=2.0, blur=(0.5, 0.9)
         ),
     ),
     # The captcha package's own look, seeded, at font sizes that keep glyphs inside the canvas.
