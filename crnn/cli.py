@@ -88,6 +88,13 @@ def train(
     val_every: Annotated[int, typer.Option(help="Validate and checkpoint every N steps.")] = 250,
     val_size: Annotated[int, typer.Option(help="Held-out samples per style.")] = 300,
     workers: Annotated[int, typer.Option(help="DataLoader worker processes.")] = 1,
+    prerender: Annotated[
+        int,
+        typer.Option(
+            help="Render N stream samples once at the model's input size on every core, then "
+            "train on them for steps*batch/N epochs (0: stream every sample fresh).",
+        ),
+    ] = 0,
     threads: Annotated[
         int | None, typer.Option(help="torch CPU threads (default: torch's).")
     ] = None,
@@ -142,6 +149,7 @@ def train(
         val_every=val_every,
         val_size=val_size,
         workers=workers,
+        prerender=prerender,
         threads=threads,
         device=device,
         resume=resume,

@@ -53,8 +53,10 @@ def read_image(item: str | Path | bytes | Image.Image, name: str | None = None) 
         raise ImageInputError(f"cannot read image {name}: {err}") from None
 
 
-def preprocess(image: Image.Image, height: int, width: int, resize: str = "stretch") -> np.ndarray:
-    """Any PIL image -> float32 (1, H, W) in [-1, 1], grayscale, at the model's input size."""
+def model_pixels(
+    image: Image.Image, height: int, width: int, resize: str = "stretch"
+) -> np.ndarray:
+    """Any PIL image -> float32 (H, W) grey levels 0..255 at the model's input size."""
     gray = image if image.mode == "L" else image.convert("L")
     if resize == "pad":
         w, h = gray.size
@@ -68,11 +70,20 @@ def preprocess(image: Image.Image, height: int, width: int, resize: str = "stret
             left = (width - scaled) // 2
             canvas[:, left : left + scaled] = arr
             arr = canvas
-    else:
-        if gray.size != (width, height):
-            gray = gray.resize((width, height), Image.Resampling.BILINEAR)
-        arr = np.asarray(gray, dtype=np.float32)
-    return arr[None] * (2.0 / 255.0) - 1.0
+        return arr
+    if gray.size != (width, height):
+        gray = gray.resize((width, height), Image.Resampling.BILINEAR)
+    return np.asarray(gray, dtype=np.float32)
+
+
+def normalise(pixels: np.ndarray) -> np.ndarray:
+    """Grey levels 0..255 (any shape, any dtype) -> float32 in [-1, 1]."""
+    return pixels.astype(np.float32) * (2.0 / 255.0) - 1.0
+
+
+def preprocess(image: Image.Image, height: int, width: int, resize: str = "stretch") -> np.ndarray:
+    """Any PIL image -> float32 (1, H, W) in [-1, 1], grayscale, at the model's input size."""
+    return normalise(model_pixels(image, height, width, resize))[None]
 
 
 def preprocess_batch(

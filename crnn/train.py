@@ -82,6 +82,9 @@ class TrainConfig:
     val_every: int = 250
     val_size: int = 300  # per style
     workers: int = 1
+    # Render this many stream samples once, at the model's input size, on every core, and train
+    # on them for steps * batch_size / prerender epochs (crnn.prerender); 0 streams every sample.
+    prerender: int = 0
     threads: int | None = None
     device: str = "auto"
     resume: bool = False
@@ -129,6 +132,7 @@ def check_config(config: TrainConfig) -> None:
         ("--val-every", config.val_every >= 1, "at least 1"),
         ("--val-size", config.val_size >= 1, "at least 1"),
         ("--workers", config.workers >= 0, "0 or more"),
+        ("--prerender", config.prerender >= 0, "0 or more"),
         ("--threads", config.threads is None or config.threads >= 1, "at least 1"),
         ("--curriculum", 0 <= config.curriculum <= 1, "between 0 and 1"),
         ("weight_decay", math.isfinite(config.weight_decay) and config.weight_decay >= 0, ">= 0"),
@@ -214,6 +218,29 @@ def transfer_weights(source: CRNN, target: CRNN) -> int:
     return len(rows)
 
 
+def _prerendered(config, specs, live, start_batch, out, rank, batches_kw):
+    """The stream's mixture rendered once into ``out/prerender`` (the warm-up stays live)."""
+    from .prerender import CachedBatches, build
+
+    if rank != 0 or _distributed()[1] > 1:
+        raise TrainError("--prerender runs in one process; drop it for distributed training")
+    bar = Progress(config.prerender, unit="img", desc="prerender", disable=not config.progress)
+    size = (batches_kw["height"], batches_kw["width"], batches_kw["resize"])
+    with bar:
+        pixels, texts = build(specs, config.seed, config.prerender, *size, out, progress=bar.update)
+    return CachedBatches(
+        pixels,
+        texts,
+        config.seed,
+        batches_kw["batch_size"],
+        batches_kw["charset"],
+        size[0],
+        size[1],
+        warmup=live if live.warmup_batches else None,
+        start_batch=start_batch,
+    )
+
+
 def train(
     config: TrainConfig,
     on_step: Callable[[int], None] | None = None,
@@ -246,6 +273,12 @@ def train(
     if config.schedule not in SCHEDULES:
         raise TrainError(
             f"--schedule must be one of {', '.join(SCHEDULES)}, got {config.schedule!r}"
+        )
+    if config.prerender and (config.data is not None or examples is not None):
+        raise TrainError("--prerender renders the style stream; it cannot go with --data")
+    if config.prerender and config.prerender < config.batch_size:
+        raise TrainError(
+            f"--prerender {config.prerender} is smaller than one batch ({config.batch_size})"
         )
     if config.resume:
         meta = read_training_meta(out)
@@ -368,6 +401,8 @@ def train(
             warmup_spec=warmup_spec,
             **batches_kw,
         )
+        if config.prerender:
+            stream = _prerendered(config, specs, stream, start_batch, out, rank, batches_kw)
     if rank != 0:
         val = None
     elif examples is not None:
