@@ -310,6 +310,65 @@ def matrix(
 
 
 @app.command()
+def transfer(
+    hold_out: Annotated[
+        str,
+        typer.Option(
+            "--hold-out",
+            "-f",
+            help="Families to leave out, one model each (comma list): captcha, inverted, "
+            "gradient, grain, texture, dots, lines, curves, grid, speckle, cuts, salt_pepper, "
+            "wave, elastic, jpeg, or font:FAMILY (`bench transfer --list` names them).",
+        ),
+    ] = "captcha,curves,font:AmaticSC",
+    steps: Annotated[int, typer.Option(help="Training steps per model (batch 64).")] = 3000,
+    n: Annotated[int, typer.Option("--n", "-n", help="Test samples per set.")] = 300,
+    arch: Annotated[str, typer.Option(help="Model preset.")] = "small",
+    width: Annotated[int, typer.Option(help="Model input width (height 32, aspect kept).")] = 128,
+    prerender: Annotated[
+        int, typer.Option(help="Pre-render N samples per model (crnn train --prerender).")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
+        "runs/transfer/report"
+    ),
+    runs: Annotated[Path, typer.Option(help="Where the trained models go.")] = Path(
+        "runs/transfer"
+    ),
+    list_families: Annotated[
+        bool, typer.Option("--list", help="Print every family that can be held out and exit.")
+    ] = False,
+    cache: Cache = None,
+) -> None:
+    """Leave-one-out: train on the universal stream with one family held out, test on a set
+    where every sample shows it, beside a baseline that saw everything (same budget)."""
+    from benchmark.transfer import TransferConfig, font_families, run_transfer, write_report
+    from generator.spec import FAMILIES
+
+    if list_families:
+        typer.echo("looks: " + ", ".join(FAMILIES))
+        typer.echo("fonts: " + ", ".join(f"font:{name}" for name in font_families()))
+        return
+    folds = tuple(f.strip() for f in hold_out.split(",") if f.strip())
+    if len(set(folds)) != len(folds):
+        fail(PROG, f"--hold-out names a family twice: {hold_out}")
+    config = TransferConfig(
+        folds=folds,
+        steps=steps,
+        n=n,
+        arch=arch,
+        width=width,
+        runs=runs,
+        seed=seed,
+        prerender=prerender,
+        cache=cache,
+    )
+    result = run_transfer(config, log=typer.echo)
+    typer.echo(write_report(result, out, command_line()), nl=False)
+    typer.echo(f"wrote {out / 'transfer.md'}")
+
+
+@app.command()
 def attack(
     difficulty: Annotated[
         str | None,

@@ -93,6 +93,52 @@ def resolve_levels(text: str) -> list[CaptchaSpec]:
     return specs
 
 
+def _read_checked(root: Path) -> tuple[list[dict], list[np.ndarray]] | None:
+    """Every image of a finished set as grey arrays, each checked against its recorded sha256;
+    None if any is missing or damaged."""
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    from generator.shards import read_member
+
+    try:
+        records = open_dataset(root).records()
+        images = []
+        for rec in records:
+            data = read_member(root, rec["file_name"])
+            if hashlib.sha256(data).hexdigest() != rec["sha256"]:
+                return None
+            with Image.open(io.BytesIO(data)) as im:
+                images.append(np.asarray(im.convert("L")))
+    except (OSError, DatasetError):
+        return None
+    return records, images
+
+
+def _unpacked_eval_set(spec: CaptchaSpec, config: RunConfig, root: Path, workers: int) -> EvalSet:
+    checked = _read_checked(root) if (root / "metadata.jsonl").exists() else None
+    if checked is None:
+        if root.exists():
+            print(f"bench: {root} is incomplete or damaged; re-rendering it", file=sys.stderr)
+        _render(config, root, workers)  # renders what is missing, repairs what is damaged
+        checked = _read_checked(root)
+        if checked is None:  # pragma: no cover - just rendered and verified by make
+            raise EvalSetError(f"{root}: the evaluation set does not read back")
+    records, images = checked
+    ds = open_dataset(root)
+    return EvalSet(
+        spec.name,
+        spec,
+        root,
+        ds.manifest["metadata_sha256"],
+        [r["text"] for r in records],
+        [int(r["index"]) for r in records],
+        images,
+    )
+
+
 def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: int = 1) -> EvalSet:
     if n <= 0:
         raise EvalSetError(f"--n must be a positive number of samples, got {n}")
@@ -102,6 +148,8 @@ def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: 
         / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-f{FORMAT_VERSION}-n{n}"
     )
     config = RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n, evaluation=True)
+    if spec.backend == "universal":  # canvas sizes vary: no packed array, the files themselves
+        return _unpacked_eval_set(spec, config, root, workers)
     if not (root / "packed" / "labels.json").exists():
         _render(config, root, workers)
         pack_dataset(root)

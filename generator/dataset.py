@@ -723,6 +723,11 @@ def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None
     from PIL import Image
 
     ds = open_dataset(path)
+    if ds.spec.backend == "universal":
+        raise DatasetError(
+            f"{ds.root}: a {ds.spec.name} dataset's images vary in size and cannot be packed into "
+            "one array; crnn train --data reads its files (or use crnn train --prerender)"
+        )
     records = ds.records()
     h, w = ds.spec.height, ds.spec.width
     folder = ds.root / "packed"

@@ -48,6 +48,21 @@ class _Draw:
 
 def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     d = _Draw(rng)
+    hold_out, only = set(base.universal.hold_out), base.universal.only
+
+    def family(name: str, p: float) -> bool:
+        """Draw whether this sample shows a family; a held-out family never shows and the `only`
+        family always does. One uniform either way, so the other dials stay where they were."""
+        drawn = d.chance(p)
+        if name == "captcha" and only and only != "captcha":  # a native look must show it
+            return False
+        return name == only or (drawn and name not in hold_out)
+
+    def show(name: str, p: float, value, off):
+        """``value`` (drawn whether shown or not, so holding a family out moves no other dial)
+        if the sample shows the family, else ``off``."""
+        return value if family(name, p) else off
+
     # Canvas: 80x30 ... 320x100, aspect 1.6 ... 5.
     height = d.integer(30, 100)
     width = int(min(320, max(80, height * d(1.6, 5.0))))
@@ -56,7 +71,7 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     # label still fits the width (the renderer shrinks what does not fit, never crops).
     size_hi = max(12, min(height - 4, round(height * d(0.4, 0.95)), round(2.2 * width / longest)))
     size_lo = max(10, round(size_hi * d(0.75, 1.0)))
-    if d.chance(CAPTCHA_SHARE):
+    if family("captcha", CAPTCHA_SHARE):
         return replace(
             base,
             name="captcha",
@@ -85,7 +100,7 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     )
     if d.chance(0.07) and size_lo >= 20:  # outlined glyphs, emboldened first so they stay legible
         text = replace(text, hollow=1.0, weight=(1, 2))
-    inverted = d.chance(INVERTED_SHARE)
+    inverted = family("inverted", INVERTED_SHARE)
     contrast = d(90, 150)
     bg_lo = d(150, 250)
     background = (int(bg_lo), int(min(255, bg_lo + d(0, 60))))
@@ -98,29 +113,29 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         min_contrast=int(min(contrast, abs(background[0] - ink[1]), abs(background[1] - ink[0]))),
         saturation=d.integer(0, 60),
         per_char=d.chance(0.4),
-        gradient=d.integer(20, 120) if d.chance(0.3) else 0,
-        grain=d.integer(4, 30) if d.chance(0.2) else 0,
-        texture=d.integer(10, 50) if d.chance(0.2) else 0,
+        gradient=show("gradient", 0.3, d.integer(20, 120), 0),
+        grain=show("grain", 0.2, d.integer(4, 30), 0),
+        texture=show("texture", 0.2, d.integer(10, 50), 0),
     )
     thick = d.integer(1, 3)
     noise = NoiseStyle(
-        dots=(n := d.integer(5, 80), n + d.integer(0, 20)) if d.chance(0.45) else (0, 0),
+        dots=show("dots", 0.45, (n := d.integer(5, 80), n + d.integer(0, 20)), (0, 0)),
         dot_size=(1, d.integer(1, 4)),
-        lines=(1, d.integer(1, 3)) if d.chance(0.3) else (0, 0),
-        curves=(1, d.integer(1, 3)) if d.chance(0.35) else (0, 0),
+        lines=show("lines", 0.3, (1, d.integer(1, 3)), (0, 0)),
+        curves=show("curves", 0.35, (1, d.integer(1, 3)), (0, 0)),
         line_width=(1, thick),
-        grid=1.0 if d.chance(0.12) else 0.0,
-        speckle=d(0, 0.04) if d.chance(0.12) else 0.0,
-        cuts=(1, d.integer(1, 3)) if d.chance(0.2) else (0, 0),
-        salt_pepper=d(0, 0.03) if d.chance(0.1) else 0.0,
+        grid=show("grid", 0.12, 1.0, 0.0),
+        speckle=show("speckle", 0.12, d(0.005, 0.04), 0.0),
+        cuts=show("cuts", 0.2, (1, d.integer(1, 3)), (0, 0)),
+        salt_pepper=show("salt_pepper", 0.1, d(0.003, 0.03), 0.0),
     )
-    amplitude = d(1, 4) if d.chance(0.35) else 0.0
+    amplitude = show("wave", 0.35, d(1, 4), 0.0)
     warp = WarpStyle(
         wave_amplitude=(0.0, amplitude),
         wave_period=d.range(30, 120, 40),
-        elastic=d(0.5, 2.0) if d.chance(0.25) else 0.0,
+        elastic=show("elastic", 0.25, d(0.5, 2.0), 0.0),
         blur=(0.0, d(0, 1.0)),
-        jpeg=(q := d.integer(15, 70), q + 20) if d.chance(0.25) else (0, 0),
+        jpeg=show("jpeg", 0.25, (q := d.integer(15, 70), q + 20), (0, 0)),
     )
     return replace(
         base,

@@ -135,6 +135,44 @@ class WarpStyle:
     jpeg: IntRange = _bounded((0, 0), 0, 95, "JPEG quality of a final re-encoding; 0 = none")
 
 
+# What the universal backend can hold out or force, one family at a time (bench transfer):
+# the captcha package's look, each noise family, each background kind, each warp, inversion.
+FAMILIES: tuple[str, ...] = (
+    "captcha",
+    "inverted",
+    "gradient",
+    "grain",
+    "texture",
+    "dots",
+    "lines",
+    "curves",
+    "grid",
+    "speckle",
+    "cuts",
+    "salt_pepper",
+    "wave",
+    "elastic",
+    "jpeg",
+)
+
+
+@dataclass(frozen=True)
+class UniversalStyle:
+    hold_out: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "doc": "families the universal backend never draws (leave-one-out training): "
+            + ", ".join(FAMILIES)
+        },
+    )
+    only: str = field(
+        default="",
+        metadata={
+            "doc": "one family every universal sample shows (a held-out test set); '' = none"
+        },
+    )
+
+
 @dataclass(frozen=True)
 class CaptchaSpec:
     """One captcha style. ``backend='mixed'`` keeps text/size/colour-mode fields and draws every
@@ -151,6 +189,7 @@ class CaptchaSpec:
     color: ColorStyle = field(default_factory=ColorStyle)
     noise: NoiseStyle = field(default_factory=NoiseStyle)
     warp: WarpStyle = field(default_factory=WarpStyle)
+    universal: UniversalStyle = field(default_factory=UniversalStyle)
 
     def __post_init__(self) -> None:
         validate(self)
@@ -249,6 +288,12 @@ def validate(spec: CaptchaSpec) -> None:
             f"a {spec.width} px wide canvas cannot hold {t.length[1]} characters "
             f"(text.length) at font size >= {t.font_size[0]} px; widen it or shorten the text"
         )
+    u = spec.universal
+    for family in (*u.hold_out, *([u.only] if u.only else [])):
+        if family not in FAMILIES:
+            raise SpecError(f"universal: unknown family {family!r}; known: {', '.join(FAMILIES)}")
+    if u.only and u.only in u.hold_out:
+        raise SpecError(f"universal: {u.only!r} cannot be both held out and the only family")
     c = spec.color
     if max(abs(c.background[1] - c.text[0]), abs(c.text[1] - c.background[0])) < c.min_contrast:
         raise SpecError(
