@@ -33,6 +33,7 @@ from generator.errors import UserError
 from generator.io import atomic_write_text
 from generator.jsonfile import JsonFileError, read_json
 from generator.spec import CaptchaSpec
+from generator.version import RENDER_VERSION
 
 from .evalsets import EvalSet, get_eval_set
 from .stats import wilson_interval
@@ -179,8 +180,27 @@ def _ms_per_solve(model: CRNN, evalset: EvalSet, repeats: int = 30) -> float:
     return (time.perf_counter() - t0) / max(len(x), 1) * 1e3
 
 
-def _load_points(path: Path) -> list[Point]:
+def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra) -> dict:
+    """Everything that shapes an attack's points: a folder resumed with any other settings
+    (a re-tuned style, a new renderer, another init or learning rate) would mix two curves."""
+    return {
+        "target": target,
+        "evalset": evalset_digest,
+        "render_version": RENDER_VERSION,
+        "init": config.init,
+        "arch": config.arch,
+        "batch_size": config.batch_size,
+        "lr_finetune": config.lr_finetune,
+        "lr_scratch": config.lr_scratch,
+        "seed": config.seed,
+        **extra,
+    }
+
+
+def _load_points(path: Path, key: dict) -> list[Point]:
+    """Points an earlier run of the same attack recorded; refused if made with other settings."""
     if not path.exists():
+        _save_points(path, [], key)  # claims the folder before any training writes into it
         return []
     shape = {"points": [{"attacker": str, "samples": int, "steps": int, "correct": int,
                          "n": int, "cpu_minutes": float}]}  # fmt: skip
@@ -188,13 +208,19 @@ def _load_points(path: Path) -> list[Point]:
         data = read_json(path, shape)
     except JsonFileError as err:
         raise AttackError(f"{err}; delete {path} to start this attack over") from None
+    if data.get("key") != key:
+        changed = sorted(k for k in key if (data.get("key") or {}).get(k) != key[k])
+        raise AttackError(
+            f"{path.parent} holds an attack made with other settings ({', '.join(changed)}); "
+            "give another --out, or delete that folder to start over"
+        )
     keys = ("attacker", "samples", "steps", "correct", "n", "cpu_minutes")
     return [Point(**{k: row[k] for k in keys}, draw=row.get("draw", 0)) for row in data["points"]]
 
 
-def _save_points(path: Path, points: list[Point]) -> None:
+def _save_points(path: Path, points: list[Point], key: dict) -> None:
     rows = [asdict(p) for p in points]
-    atomic_write_text(path, json.dumps({"points": rows}, indent=2) + "\n")
+    atomic_write_text(path, json.dumps({"key": key, "points": rows}, indent=2) + "\n")
 
 
 def attack_style(
@@ -209,7 +235,8 @@ def attack_style(
     evalset = get_eval_set(spec, config.n_eval, config.cache)
     result = StyleAttack(spec.name, spec.digest(), evalset.digest)
     points_file = folder / "points.json"
-    done = _load_points(points_file)
+    key = _attack_key(spec.digest(), evalset.digest, config)
+    done = _load_points(points_file, key)
     result.points = list(done)
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -237,7 +264,7 @@ def attack_style(
             correct = read_accuracy(model, evalset)
             point = Point(attacker, samples, steps, correct, evalset.n, round(cpu, 3))
             result.points.append(point)
-            _save_points(points_file, result.points)
+            _save_points(points_file, result.points, key)
             if progress:
                 progress(
                     f"{spec.name} {attacker}: {samples:,} samples, accuracy "
@@ -330,7 +357,9 @@ def attack_folder(
     out = config.out / folder.name
     out.mkdir(parents=True, exist_ok=True)
     points_file = out / "points.json"
-    result = StyleAttack(folder.name, "folder", evalset.digest, _load_points(points_file))
+    mix_digest = mix.digest() if mix is not None else None
+    key = _attack_key(folder.digest, evalset.digest, config, test_share=test_share, mix=mix_digest)
+    result = StyleAttack(folder.name, "folder", evalset.digest, _load_points(points_file, key))
     done = {(p.samples, p.draw) for p in result.points}
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -372,7 +401,7 @@ def attack_folder(
             point = Point("finetune", k, steps, read_accuracy(model, evalset), evalset.n,
                           round(cpu, 3), draw=draw)  # fmt: skip
             result.points.append(point)
-            _save_points(points_file, result.points)
+            _save_points(points_file, result.points, key)
             if progress:
                 progress(f"{folder.name} k={k} draw {draw}: accuracy {point.accuracy:.3f}")
     if model is None:  # everything was done by an earlier run: time the pretrained reader

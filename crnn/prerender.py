@@ -15,6 +15,7 @@ checking all of that, and re-renders it otherwise.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -118,6 +119,9 @@ def build(
     with atomic_writer(folder / "images.npy") as fh:
         array = np.lib.format.open_memmap(Path(fh.name), "w+", np.uint8, (n, height, width))
         if workers > 1:
+            # A process that trained before (bench transfer) may hold finished DataLoader
+            # iterators in reference cycles: finalise them here, not in the forked children.
+            gc.collect()
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
             with mp.get_context(method).Pool(workers) as pool:
                 done = pool.imap_unordered(_render_chunk, jobs)

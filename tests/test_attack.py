@@ -49,6 +49,15 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
     doc = json.loads((tmp_path / "a" / "attack.json").read_text())
     assert doc["styles"][0]["effort_to"]["1%"] == {"finetune": 0, "scratch": None}
     assert "broken" in verdict(first, "100 samples")
+    # The same folder with other settings (a re-tuned style, another learning rate) is refused:
+    # resuming would splice two different curves together.
+    retuned = preset("easy").with_overrides(text={"rotation": 20.0})
+    with pytest.raises(AttackError, match="other settings \\(evalset, target\\)"):
+        attack_style(retuned, "easy", config(tmp_path / "a"))
+    faster = AttackConfig(out=tmp_path / "a", budget=Budget(samples=100), arch="tiny",
+                          n_eval=16, batch_size=16, threads=1, lr_finetune=5e-4)  # fmt: skip
+    with pytest.raises(AttackError, match="lr_finetune"):
+        attack_style(spec, "easy", faster)
 
 
 @pytest.mark.parametrize(
