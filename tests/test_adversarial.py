@@ -70,6 +70,10 @@ def edit_model(**model):
     return edit_json("run/config.json", lambda d: {**d, "model": {**d["model"], **model}})
 
 
+def make_universal(ws: Path) -> None:
+    make_dataset(RunConfig(spec=preset("universal"), seed=1, n=3), ws / "u")
+
+
 def both(*setups):
     def setup(ws: Path) -> None:
         for s in setups:
@@ -401,6 +405,21 @@ CASES = [
         "not a bench predictions file",
     ),
     ("bench", ["matrix", "--train-steps", "0", "-o", "{ws}/m"], None, "must be positive"),
+    ("bench", ["transfer", "-f", "grid,grid", "--runs", "{ws}/t"], None, "names a family twice"),
+    ("bench", ["transfer", "-f", "glitter", "--runs", "{ws}/t"], None, "unknown family"),
+    ("bench", ["transfer", "-f", "font:Nope", "--runs", "{ws}/t"], None, "unknown font family"),
+    ("bench", ["transfer", "--steps", "0", "--runs", "{ws}/t"], None, "must be positive"),
+    ("captchagen", ["legibility", "-n", "0"], None, "Invalid value for '--n'"),
+    ("captchagen", ["legibility", "-d", "nope"], None, "unknown difficulty"),
+    ("captchagen", ["pack", "{ws}/u"], make_universal, "cannot be packed"),
+    ("crnn", ["train", "--prerender", "8", "--out", "{ws}/p"], None, "smaller than one batch"),
+    ("crnn", ["train", "--prerender", "-1", "--out", "{ws}/p"], None, "--prerender must be"),
+    (
+        "crnn",
+        ["train", "--prerender", "100", "--data", "{ws}/ds", "--out", "{ws}/p"],
+        None,
+        "cannot go with --data",
+    ),
 ]
 
 
