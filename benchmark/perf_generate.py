@@ -139,7 +139,7 @@ def end_to_end(n: int, rounds: int = 2, where: str | None = None) -> dict:
             for i, text in enumerate(texts):
                 package.write(text, str(theirs_dir / f"{i:06d}.png"))
             theirs.append(n / (time.perf_counter() - t0))
-        size_ours = sum(f.stat().st_size for f in (out / "images").iterdir()) / n
+        size_ours = sum(f.stat().st_size for f in (out / "images").rglob("*.png")) / n
         size_theirs = sum(f.stat().st_size for f in theirs_dir.iterdir()) / n
         files_dir = Path(tmp) / "files"
         files_dir.mkdir()

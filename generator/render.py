@@ -232,15 +232,21 @@ def _background(
     base = _tinted(u, lum, c.saturation, channels)
     has_grid = bool(spec.noise.grid) and u() < spec.noise.grid
     shade = None
+    reach = 0.0  # how far the smooth background strays from its base, when known in closed form
     if c.gradient:
         amount = u(-c.gradient, c.gradient)
         shade = amount * _ramp(h, w, u.integer(0, _RAMP_DIRECTIONS - 1))
+        # The ramp spans exactly -0.5..0.5 and the product is taken in float32.
+        reach = abs(float(np.float32(amount))) / 2
     if c.texture:  # smooth blobs: a coarse random grid, cubic-upsampled
         grid = rng.uniform(-1, 1, size=(u.integer(2, 6), u.integer(3, 12)))
         blobs = _cubic_upsampler(h, grid.shape[0]) @ grid @ _cubic_upsampler(w, grid.shape[1]).T
         blobs = (c.texture * blobs).astype(np.float32)
         shade = blobs if shade is None else shade + blobs
-    span = (lum, lum) if shade is None else (lum + float(shade.min()), lum + float(shade.max()))
+    if c.texture:
+        span = (lum + float(shade.min()), lum + float(shade.max()))
+    else:
+        span = (lum - reach, lum + reach)
     if c.grain:
         grain = rng.integers(-c.grain, c.grain + 1, size=(h, w)).astype(np.float32)
         shade = grain if shade is None else shade + grain
