@@ -22,6 +22,7 @@ from generator.dataset import (
     make_dataset,
     open_dataset,
     pack_dataset,
+    read_grey,
 )
 from generator.errors import UserError
 from generator.seeds import BENCHMARK_SEED
@@ -93,31 +94,19 @@ def resolve_levels(text: str) -> list[CaptchaSpec]:
     return specs
 
 
-def _read_checked(root: Path) -> tuple[list[dict], list[np.ndarray]] | None:
-    """Every image of a finished set as grey arrays, each checked against its recorded sha256;
-    None if any is missing or damaged."""
-    import hashlib
-    import io
-
-    from PIL import Image
-
-    from generator.shards import read_member
-
+def _read_checked(root: Path) -> tuple[list[str], list[int], list[np.ndarray]] | None:
+    """Texts, indices and grey images of a finished set, every image checked against its
+    recorded sha256; None if any is missing or damaged."""
     try:
         records = open_dataset(root).records()
-        images = []
-        for rec in records:
-            data = read_member(root, rec["file_name"])
-            if hashlib.sha256(data).hexdigest() != rec["sha256"]:
-                return None
-            with Image.open(io.BytesIO(data)) as im:
-                images.append(np.asarray(im.convert("L")))
+        images = [read_grey(root, rec) for rec in records]
     except (OSError, DatasetError):
         return None
-    return records, images
+    return [r["text"] for r in records], [int(r["index"]) for r in records], images
 
 
-def _unpacked_eval_set(spec: CaptchaSpec, config: RunConfig, root: Path, workers: int) -> EvalSet:
+def _unpacked(config: RunConfig, root: Path, workers: int):
+    """A variable-size set read from its files (no packed array can hold it)."""
     checked = _read_checked(root) if (root / "metadata.jsonl").exists() else None
     if checked is None:
         if root.exists():
@@ -126,30 +115,10 @@ def _unpacked_eval_set(spec: CaptchaSpec, config: RunConfig, root: Path, workers
         checked = _read_checked(root)
         if checked is None:  # pragma: no cover - just rendered and verified by make
             raise EvalSetError(f"{root}: the evaluation set does not read back")
-    records, images = checked
-    ds = open_dataset(root)
-    return EvalSet(
-        spec.name,
-        spec,
-        root,
-        ds.manifest["metadata_sha256"],
-        [r["text"] for r in records],
-        [int(r["index"]) for r in records],
-        images,
-    )
+    return checked
 
 
-def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: int = 1) -> EvalSet:
-    if n <= 0:
-        raise EvalSetError(f"--n must be a positive number of samples, got {n}")
-    # Keyed on the renderer version too: a renderer change must not reuse stale images.
-    root = (
-        Path(cache or default_cache())
-        / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-f{FORMAT_VERSION}-n{n}"
-    )
-    config = RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n, evaluation=True)
-    if spec.backend == "universal":  # canvas sizes vary: no packed array, the files themselves
-        return _unpacked_eval_set(spec, config, root, workers)
+def _packed(config: RunConfig, root: Path, workers: int):
     if not (root / "packed" / "labels.json").exists():
         _render(config, root, workers)
         pack_dataset(root)
@@ -162,13 +131,19 @@ def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: 
         _render(config, root, workers)
         pack_dataset(root)
         labels, images = load_packed(root)
-    ds = open_dataset(root)
-    return EvalSet(
-        spec.name,
-        spec,
-        root,
-        ds.manifest["metadata_sha256"],
-        labels["texts"],
-        labels["indices"],
-        images,
+    return labels["texts"], labels["indices"], images
+
+
+def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: int = 1) -> EvalSet:
+    if n <= 0:
+        raise EvalSetError(f"--n must be a positive number of samples, got {n}")
+    # Keyed on the renderer version too: a renderer change must not reuse stale images.
+    root = (
+        Path(cache or default_cache())
+        / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-f{FORMAT_VERSION}-n{n}"
     )
+    config = RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n, evaluation=True)
+    read = _packed if spec.fixed_canvas else _unpacked
+    texts, indices, images = read(config, root, workers)
+    ds = open_dataset(root)
+    return EvalSet(spec.name, spec, root, ds.manifest["metadata_sha256"], texts, indices, images)

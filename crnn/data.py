@@ -163,7 +163,6 @@ class DiskBatches(_BatchStream):
             if labels["texts"] != self.texts:
                 raise DataError(f"{packed} does not match the dataset; run `captchagen pack` again")
         self._packed: np.ndarray | None = None
-        self.per_epoch = len(records) // batch_size
 
     def _image(self, k: int) -> Image.Image:
         if self.packed_path is not None:
@@ -174,12 +173,16 @@ class DiskBatches(_BatchStream):
             return im.convert("L")
 
     def batch(self, j: int) -> Batch:
-        epoch, pos = divmod(j, self.per_epoch)
-        order = np.random.default_rng(np.random.SeedSequence([self.seed, epoch])).permutation(
-            len(self.texts)
-        )
-        picked = order[pos * self.batch_size : (pos + 1) * self.batch_size].tolist()
+        picked = epoch_batch(self.seed, j, len(self.texts), self.batch_size).tolist()
         return self._collate([self._image(k) for k in picked], [self.texts[k] for k in picked])
+
+
+def epoch_batch(seed: int, j: int, n: int, batch_size: int, salt: tuple[int, ...] = ()):
+    """Item indices of batch ``j`` when every epoch visits each of ``n`` items once, in an order
+    drawn from ``(seed, epoch, *salt)``; the last partial batch of an epoch is skipped."""
+    epoch, pos = divmod(j, n // batch_size)
+    order = np.random.default_rng(np.random.SeedSequence([seed, epoch, *salt])).permutation(n)
+    return order[pos * batch_size : (pos + 1) * batch_size]
 
 
 def augment(image: Image.Image, rng: np.random.Generator) -> Image.Image:

@@ -15,6 +15,7 @@ checking all of that, and re-renders it otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -33,7 +34,7 @@ from generator.sample import render_sample
 from generator.spec import CaptchaSpec
 from generator.version import RENDER_VERSION
 
-from .data import Batch, DataError, GeneratorBatches, _BatchStream, encode_targets
+from .data import Batch, DataError, GeneratorBatches, _BatchStream, encode_targets, epoch_batch
 from .preprocess import model_pixels, normalise
 
 FOLDER = "prerender"
@@ -69,6 +70,14 @@ def _render_chunk(job) -> tuple[int, np.ndarray, list[str]]:
     return start, pixels, texts
 
 
+def _pixel_digest(pixels: np.ndarray) -> str:
+    """sha256 of the array's bytes, read in slices (a memmap may not fit in memory)."""
+    digest = hashlib.sha256()
+    for start in range(0, len(pixels), 4096):
+        digest.update(np.ascontiguousarray(pixels[start : start + 4096]).tobytes())
+    return digest.hexdigest()
+
+
 def _load(folder: Path, key: dict) -> tuple[np.ndarray, list[str]] | None:
     """The cache in ``folder`` if it is exactly the one ``key`` asks for, intact; else None."""
     try:
@@ -81,10 +90,7 @@ def _load(folder: Path, key: dict) -> tuple[np.ndarray, list[str]] | None:
         return None
     if len(labels["texts"]) != key["n"]:
         return None
-    digest = hashlib.sha256()
-    for start in range(0, key["n"], 4096):
-        digest.update(np.ascontiguousarray(pixels[start : start + 4096]).tobytes())
-    if digest.hexdigest() != labels["pixels_sha256"]:
+    if _pixel_digest(pixels) != labels["pixels_sha256"]:
         return None
     return pixels, labels["texts"]
 
@@ -116,38 +122,29 @@ def build(
     ]
     texts: list[str] = [""] * n
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    with atomic_writer(folder / "images.npy") as fh:
+    with atomic_writer(folder / "images.npy") as fh, contextlib.ExitStack() as stack:
         array = np.lib.format.open_memmap(Path(fh.name), "w+", np.uint8, (n, height, width))
         if workers > 1:
             # A process that trained before (bench transfer) may hold finished DataLoader
             # iterators in reference cycles: finalise them here, not in the forked children.
             gc.collect()
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            with mp.get_context(method).Pool(workers) as pool:
-                done = pool.imap_unordered(_render_chunk, jobs)
-                for start, pixels, chunk_texts in done:
-                    array[start : start + len(pixels)] = pixels
-                    texts[start : start + len(pixels)] = chunk_texts
-                    if progress:
-                        progress(len(pixels))
+            pool = stack.enter_context(mp.get_context(method).Pool(workers))
+            done = pool.imap_unordered(_render_chunk, jobs)
         else:
-            for job in jobs:
-                start, pixels, chunk_texts = _render_chunk(job)
-                array[start : start + len(pixels)] = pixels
-                texts[start : start + len(pixels)] = chunk_texts
-                if progress:
-                    progress(len(pixels))
+            done = map(_render_chunk, jobs)
+        for start, pixels, chunk_texts in done:
+            array[start : start + len(pixels)] = pixels
+            texts[start : start + len(pixels)] = chunk_texts
+            if progress:
+                progress(len(pixels))
         array.flush()
-        digest = hashlib.sha256()
-        for start in range(0, n, 4096):
-            digest.update(np.ascontiguousarray(array[start : start + 4096]).tobytes())
+        digest = _pixel_digest(array)
         del array
-    document = {"key": key, "texts": texts, "pixels_sha256": digest.hexdigest()}
+    document = {"key": key, "texts": texts, "pixels_sha256": digest}
     atomic_write_text(folder / "labels.json", json.dumps(document) + "\n")
-    cached = _load(folder, key)
-    if cached is None:  # pragma: no cover - just written
-        raise DataError(f"{folder}: the pre-rendered set did not read back")
-    return cached
+    # Just written and digested: map it read-only without hashing every byte again.
+    return np.load(folder / "images.npy", mmap_mode="r", allow_pickle=False), texts
 
 
 class CachedBatches(_BatchStream):
@@ -181,16 +178,12 @@ class CachedBatches(_BatchStream):
         self.texts = list(texts)
         self.warmup = warmup
         self.warmup_batches = warmup.warmup_batches if warmup is not None else 0
-        self.per_epoch = len(self.texts) // batch_size
 
     def batch(self, j: int) -> Batch:
         if j < self.warmup_batches:
             return self.warmup.batch(j)
-        epoch, pos = divmod(j - self.warmup_batches, self.per_epoch)
-        order = np.random.default_rng(np.random.SeedSequence([self.seed, epoch, 23]))
-        picked = np.sort(
-            order.permutation(len(self.texts))[pos * self.batch_size : (pos + 1) * self.batch_size]
-        )
+        live = j - self.warmup_batches
+        picked = np.sort(epoch_batch(self.seed, live, len(self.texts), self.batch_size, (23,)))
         images = normalise(self.pixels[picked])[:, None]
         texts = [self.texts[k] for k in picked.tolist()]
         targets, lengths = encode_targets(texts, self.charset)

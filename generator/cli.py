@@ -210,7 +210,7 @@ def legibility(
 ) -> None:
     """Measure what keeps text readable (noise weight, contrast, glyph overlap, glyph height)
     against each level's stated bounds; exit 1 when a style breaks them."""
-    from .legibility import DEFAULT_BOUNDS, LEVELS, check
+    from .legibility import bounds_for, check
     from .spec import DIFFICULTIES, preset, resolve_styles
 
     if difficulty == "all":
@@ -223,7 +223,7 @@ def legibility(
     )
     failed = []
     for spec in specs:
-        bounds = LEVELS.get(spec.name, DEFAULT_BOUNDS)
+        bounds = bounds_for(spec)
         got = check(spec, n=n, seed=seed)
         if not got.n:
             typer.echo(f"{spec.name:12} {0:>4}  (no native samples: the captcha package's look)")

@@ -715,15 +715,28 @@ def _is_image_name(name: str) -> bool:
     return safe and parts[0] == "images"
 
 
+def read_grey(root: Path, record: dict) -> np.ndarray:
+    """One recorded image as a uint8 grey array, after checking it against its sha256."""
+    from PIL import Image
+
+    data = read_member(root, record["file_name"])
+    if hashlib.sha256(data).hexdigest() != record["sha256"]:
+        raise DatasetError(
+            f"{root / record['file_name']} fails its checksum; re-run `captchagen make` "
+            "with the same arguments to repair it, then pack again"
+        )
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("L"))
+
+
 def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None) -> Path:
     """Write ``packed/images.npy`` (uint8 grayscale, N x H x W, memmap-able) and
     ``packed/labels.json`` so training reads need no PNG decoding. Each image is checked against
     its recorded checksum first, and the digest of the packed pixels is recorded, so a reader
     can tell that the array still holds exactly these images (``load_packed``)."""
-    from PIL import Image
 
     ds = open_dataset(path)
-    if ds.spec.backend == "universal":
+    if not ds.spec.fixed_canvas:
         raise DatasetError(
             f"{ds.root}: a {ds.spec.name} dataset's images vary in size and cannot be packed into "
             "one array; crnn train --data reads its files (or use crnn train --prerender)"
@@ -737,14 +750,7 @@ def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None
         tmp = Path(fh.name)
         arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(records), h, w))
         for k, rec in enumerate(records):
-            data = read_member(ds.root, rec["file_name"])
-            if hashlib.sha256(data).hexdigest() != rec["sha256"]:
-                raise DatasetError(
-                    f"{ds.root / rec['file_name']} fails its checksum; re-run `captchagen make` "
-                    "with the same arguments to repair it, then pack again"
-                )
-            with Image.open(io.BytesIO(data)) as im:
-                arr[k] = np.asarray(im.convert("L"))
+            arr[k] = read_grey(ds.root, rec)
             pixels.update(arr[k].tobytes())
             if progress and k % 1000 == 999:
                 progress(1000)

@@ -114,8 +114,11 @@ def summarise(style: str, stats: list[LegibilityStats], bounds: LegibilityBounds
     )
 
 
+def bounds_for(spec: CaptchaSpec) -> LegibilityBounds:
+    """A level's own bounds, or the default bounds for any other style."""
+    return LEVELS.get(spec.name, DEFAULT_BOUNDS)
+
+
 def check(spec: CaptchaSpec, n: int = 200, seed: int = 0) -> LegibilitySummary:
-    """Measure ``n`` samples of ``spec`` against its level's bounds (a preset's own, or the
-    default bounds for any other style)."""
-    bounds = LEVELS.get(spec.name, DEFAULT_BOUNDS)
-    return summarise(spec.name, measure(spec, n, seed), bounds)
+    """Measure ``n`` samples of ``spec`` against ``bounds_for(spec)``."""
+    return summarise(spec.name, measure(spec, n, seed), bounds_for(spec))

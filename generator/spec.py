@@ -195,6 +195,11 @@ class CaptchaSpec:
         validate(self)
 
     @property
+    def fixed_canvas(self) -> bool:
+        """Every sample is width x height (the universal backend draws a canvas per sample)."""
+        return self.backend != "universal"
+
+    @property
     def charset(self) -> Charset:
         return Charset.resolve(self.text.charset)
 
