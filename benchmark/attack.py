@@ -6,7 +6,9 @@ pretrained reader as it is), 100, 300, 1k, 3k, … labelled samples seen, up to 
 samples or CPU-minutes. Two attackers: one fine-tunes the pretrained reader, one trains from
 scratch. Training runs in segments with a constant learning rate, so a segment is a bit-exact
 continuation of the last (``crnn train --schedule constant --resume``): the curve is one run,
-and an interrupted attack resumes where it stopped.
+and an interrupted attack resumes where it stopped. Each point reads a moving average of the
+weights (``--ema``), which does what annealing the learning rate would without fixing the
+run's length in advance.
 """
 
 from __future__ import annotations
@@ -86,6 +88,10 @@ class AttackConfig:
     batch_size: int = 32
     lr_finetune: float = 1e-3
     lr_scratch: float = 3e-3
+    # Effort points read a moving average of the weights (crnn.ema): the constant learning rate
+    # that keeps the curve one extendable run otherwise leaves every point at a noisy iterate.
+    ema: float = 0.999
+    workers: int = 0  # render processes beside training (0: render in the training process)
     seed: int = 0
     threads: int | None = None
     cache: Path | None = None
@@ -96,6 +102,10 @@ class AttackConfig:
             raise AttackError(f"--attackers must name some of {', '.join(ATTACKERS)}")
         if self.n_eval < 1 or self.batch_size < 1:
             raise AttackError("--n and --batch-size must be positive")
+        if not (self.ema == 0 or 0 < self.ema < 1):
+            raise AttackError(f"--ema must be 0 (off) or between 0 and 1, got {self.ema}")
+        if self.workers < 0:
+            raise AttackError(f"--workers must be 0 or more, got {self.workers}")
 
 
 @dataclass
@@ -192,6 +202,7 @@ def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra)
         "batch_size": config.batch_size,
         "lr_finetune": config.lr_finetune,
         "lr_scratch": config.lr_scratch,
+        "ema": config.ema,
         "seed": config.seed,
         **extra,
     }
@@ -260,7 +271,7 @@ def attack_style(
                     t0 = time.process_time()
                     train(_segment(attacker, style_ref, run_dir, steps, config))
                     cpu += (time.process_time() - t0) / 60
-                model = load_training_model(run_dir)
+                model = load_training_model(run_dir, averaged=True)
             correct = read_accuracy(model, evalset)
             point = Point(attacker, samples, steps, correct, evalset.n, round(cpu, 3))
             result.points.append(point)
@@ -274,7 +285,7 @@ def attack_style(
     for attacker in config.attackers:
         if (folder / f"run-{attacker}" / "state.json").exists():
             result.ms_per_solve = _ms_per_solve(
-                load_training_model(folder / f"run-{attacker}"), evalset
+                load_training_model(folder / f"run-{attacker}", averaged=True), evalset
             )
             break
     result.points.sort(key=lambda p: (config.attackers.index(p.attacker), p.samples))
@@ -308,9 +319,10 @@ def _segment(
         resize="pad",
         init=config.init if finetune else None,
         schedule="constant",
+        ema=config.ema,
         val_every=10**9,  # the evaluation set decides; validate only at a segment's end
         val_size=32,
-        workers=0,
+        workers=config.workers,
         threads=config.threads,
         resume=(run_dir / "state.json").exists(),
         progress=True,  # a bar per segment, or periodic lines with ETA in a log
@@ -390,14 +402,14 @@ def attack_folder(
                             out=run_dir, init=config.init, steps=steps,
                             batch_size=config.batch_size, lr=config.lr_finetune,
                             curriculum=0.0, seed=config.seed + draw, val_every=steps,
-                            workers=0, threads=config.threads, progress=False,
+                            ema=config.ema, workers=0, threads=config.threads, progress=False,
                             resume=(run_dir / "state.json").exists(),
                         ),
                         examples=examples,
                         mix=mix,
                     )  # fmt: skip
                     cpu = (time.process_time() - t0) / 60
-                model = load_training_model(run_dir)
+                model = load_training_model(run_dir, averaged=True)
             point = Point("finetune", k, steps, read_accuracy(model, evalset), evalset.n,
                           round(cpu, 3), draw=draw)  # fmt: skip
             result.points.append(point)

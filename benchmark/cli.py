@@ -417,6 +417,20 @@ def attack(
     batch_size: Annotated[int, typer.Option("--batch-size", "-b", help="Training batch.")] = 32,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Training seed (< 2**48).")] = 0,
     threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+    ema: Annotated[
+        float,
+        typer.Option(
+            help="Read each effort point with a moving average of the weights of this decay "
+            "(0: the raw weights)."
+        ),
+    ] = 0.999,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes rendering the style beside training (0: render in the training "
+            "process). Same samples either way."
+        ),
+    ] = 0,
     out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
         "runs/attack"
     ),
@@ -456,6 +470,8 @@ def attack(
         batch_size=batch_size,
         seed=seed,
         threads=threads,
+        ema=ema,
+        workers=workers,
         cache=cache,
     )
     if "finetune" in config.attackers:

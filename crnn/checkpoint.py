@@ -20,6 +20,7 @@ from generator.errors import UserError
 from generator.io import atomic_write_bytes, atomic_write_text
 from generator.jsonfile import JsonFileError, read_json
 
+from .ema import WeightAverage
 from .model import CRNN, ModelConfig
 
 WEIGHTS = "model.safetensors"
@@ -109,6 +110,7 @@ _STATE_SHAPE = {
     "scheduler": dict,
     "best_val_seq_acc?": float,
     "model?": _MODEL_SHAPE,
+    "ema_updates?": int,
 }
 
 
@@ -203,11 +205,21 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[CRNN, dict[str, A
 
 
 def save_training_state(
-    run_dir: Path, model, optimizer: torch.optim.Optimizer, scheduler, step: int, extra: dict
+    run_dir: Path,
+    model,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    step: int,
+    extra: dict,
+    averaged: WeightAverage | None = None,
 ) -> None:
-    """Everything ``--resume`` needs, without pickle: tensors to safetensors, the rest to JSON."""
+    """Everything ``--resume`` needs, without pickle: tensors to safetensors, the rest to JSON.
+    ``averaged`` (the weights' moving average, if training keeps one) is stored beside them."""
     core = model.module if hasattr(model, "module") else model
     tensors = {f"model.{k}": v for k, v in core.state_dict().items()}
+    if averaged is not None:
+        tensors.update({f"ema.{k}": v for k, v in averaged.state_dict().items()})
+        extra = {**extra, "ema_updates": averaged.updates}
     opt_state = optimizer.state_dict()
     for idx, slots in opt_state["state"].items():
         for name, value in slots.items():
@@ -266,9 +278,24 @@ def load_training_state(run_dir: Path, model, optimizer, scheduler) -> dict:
     return meta
 
 
-def load_training_model(run_dir: Path, device: str = "cpu") -> CRNN:
+def load_averaged(run_dir: Path, averaged: WeightAverage) -> bool:
+    """Restore the moving average saved with the training state; False when it holds none (a
+    run started without one: the average then starts from the resumed weights)."""
+    meta = read_training_meta(run_dir)
+    tensors = {k[4:]: v for k, v in _load_tensors(run_dir / STATE).items() if k.startswith("ema.")}
+    if not tensors:
+        return False
+    try:
+        averaged.load_state_dict(tensors, meta.get("ema_updates", 0))
+    except RuntimeError:
+        raise CheckpointError(f"{run_dir / STATE}: its averaged weights do not fit") from None
+    return True
+
+
+def load_training_model(run_dir: Path, device: str = "cpu", averaged: bool = False) -> CRNN:
     """The model as it stands at the last training-state save (not the best checkpoint): what
-    an effort curve evaluates after each segment."""
+    an effort curve evaluates after each segment. ``averaged``: the weights' moving average
+    where the run kept one (else the raw weights)."""
     meta = read_training_meta(run_dir)
     if "model" not in meta:
         raise CheckpointError(f"{run_dir / STATE_META} records no model config")
@@ -278,8 +305,11 @@ def load_training_model(run_dir: Path, device: str = "cpu") -> CRNN:
         raise CheckpointError(f"{run_dir / STATE_META}: bad model config ({err})") from None
     tensors = _load_tensors(run_dir / STATE, device)
     model = CRNN(config)
+    prefix = "ema." if averaged and any(k.startswith("ema.") for k in tensors) else "model."
     try:
-        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        model.load_state_dict(
+            {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        )
     except RuntimeError:
         raise CheckpointError(f"{run_dir / STATE} does not fit its recorded model") from None
     return model.to(device).eval()

@@ -120,6 +120,13 @@ def train(
             "then be extended with --resume and more --steps)."
         ),
     ] = "onecycle",
+    ema: Annotated[
+        float,
+        typer.Option(
+            help="Keep a moving average of the weights with this decay (e.g. 0.999; 0: none); "
+            "validation and the saved model use the average."
+        ),
+    ] = 0.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a CRNN. Writes OUT/model.safetensors + config.json (best validation accuracy),
@@ -156,6 +163,7 @@ def train(
         overwrite=overwrite,
         init=init,
         schedule=schedule,
+        ema=ema,
         progress=not quiet,
         extra={"command": command_line()},
     )

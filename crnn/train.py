@@ -27,6 +27,7 @@ from generator.spec import CaptchaSpec, load_style
 from generator.version import RENDER_VERSION
 
 from .checkpoint import (
+    load_averaged,
     load_training_state,
     read_training_meta,
     save_model,
@@ -34,6 +35,7 @@ from .checkpoint import (
 )
 from .data import DataError, DiskBatches, GeneratorBatches, ListBatches, loader, render_eval_set
 from .decode import greedy_decode
+from .ema import WeightAverage
 from .metrics import char_accuracy, sequence_accuracy
 from .model import CRNN, ModelConfig, parameter_count
 from .preprocess import preprocess_batch
@@ -79,6 +81,9 @@ class TrainConfig:
     # "onecycle" needs the length of the run up front; "constant" (a short warm-up, then the peak
     # rate) lets a run be extended with --resume and a larger --steps (attack effort curves).
     schedule: str = "onecycle"
+    # Keep an exponential moving average of the weights with this decay (0: none); validation,
+    # the saved best model and an attack's effort points then read the average (crnn.ema).
+    ema: float = 0.0
     val_every: int = 250
     val_size: int = 300  # per style
     workers: int = 1
@@ -135,6 +140,7 @@ def check_config(config: TrainConfig) -> None:
         ("--prerender", config.prerender >= 0, "0 or more"),
         ("--threads", config.threads is None or config.threads >= 1, "at least 1"),
         ("--curriculum", 0 <= config.curriculum <= 1, "between 0 and 1"),
+        ("--ema", config.ema == 0 or 0 < config.ema < 1, "0 (off) or between 0 and 1"),
         ("weight_decay", math.isfinite(config.weight_decay) and config.weight_decay >= 0, ">= 0"),
         ("clip_grad", math.isfinite(config.clip_grad) and config.clip_grad > 0, "positive"),
         ("log_every", config.log_every >= 1, "at least 1"),
@@ -374,6 +380,11 @@ def train(
             raise TrainError(
                 f"{out} was started with --steps {meta.get('total_steps')}; resume with the same"
             )
+    averaged = WeightAverage(model, config.ema) if config.ema else None
+    if averaged is not None and config.resume:
+        load_averaged(out, averaged)
+    # What validation reads and what is saved as the model: the average where there is one.
+    shipped = averaged.model if averaged is not None else model
     out.mkdir(parents=True, exist_ok=True)
 
     # The model's input size (a fine-tuned model keeps its pretrained one).
@@ -461,6 +472,8 @@ def train(
         nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
         optimizer.step()
         scheduler.step()
+        if averaged is not None:
+            averaged.update(model)
         seen += images.shape[0] * world
         if on_step is not None:
             on_step(step)
@@ -477,11 +490,11 @@ def train(
             "elapsed_s": round(elapsed, 2),
         }
         if step % config.val_every == 0 or step == config.steps:
-            last_val = validate(model, *val, chars, device)
+            last_val = validate(shipped, *val, chars, device)
             row.update(val_seq_acc=last_val["seq_acc"], val_char_acc=last_val["char_acc"])
             if last_val["seq_acc"] > best:
                 best = last_val["seq_acc"]
-                save_model(out, model, {**meta_doc, "step": step, "val": last_val})
+                save_model(out, shipped, {**meta_doc, "step": step, "val": last_val})
             save_training_state(
                 out,
                 model,
@@ -489,6 +502,7 @@ def train(
                 scheduler,
                 step,
                 {"best_val_seq_acc": best, "total_steps": config.steps},
+                averaged,
             )
         if step % config.log_every == 0 or "val_seq_acc" in row:
             with open(log_path, "a", newline="") as fh:

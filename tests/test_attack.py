@@ -58,6 +58,10 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
                           n_eval=16, batch_size=16, threads=1, lr_finetune=5e-4)  # fmt: skip
     with pytest.raises(AttackError, match="lr_finetune"):
         attack_style(spec, "easy", faster)
+    raw = AttackConfig(out=tmp_path / "a", budget=Budget(samples=100), arch="tiny",
+                       n_eval=16, batch_size=16, threads=1, ema=0.0)  # fmt: skip
+    with pytest.raises(AttackError, match="\\(ema\\)"):
+        attack_style(spec, "easy", raw)
 
 
 @pytest.mark.parametrize(
@@ -69,6 +73,8 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
         (["attack", "--n", "0"], "--n must be a number"),
         (["attack", "--seed", str(2**48)], "reserved"),
         (["attack", "-d", "impossible"], "unknown difficulty"),
+        (["attack", "--ema", "1"], "--ema must be 0 (off) or between 0 and 1"),
+        (["attack", "--workers", "-1"], "--workers must be 0 or more"),
     ],
 )
 def test_bad_attack_input_is_one_line(argv, message, capsys, tmp_path):
