@@ -154,6 +154,15 @@ class StyleAttack:
         return next((p for p in self.curve(attacker) if p.accuracy >= threshold), None)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (render workers), all threads:
+    what an attacker pays, wherever the work ran."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def effort_points(budget: Budget) -> list[int]:
     if budget.samples is None:
         return list(EFFORT_POINTS)
@@ -268,9 +277,9 @@ def attack_style(
                     read_training_meta(run_dir)["step"] >= steps
                 )
                 if not trained:  # (trained: killed after training, before recording the point)
-                    t0 = time.process_time()
+                    t0 = cpu_seconds()
                     train(_segment(attacker, style_ref, run_dir, steps, config))
-                    cpu += (time.process_time() - t0) / 60
+                    cpu += (cpu_seconds() - t0) / 60
                 model = load_training_model(run_dir, averaged=True)
             correct = read_accuracy(model, evalset)
             point = Point(attacker, samples, steps, correct, evalset.n, round(cpu, 3))
@@ -396,7 +405,7 @@ def attack_folder(
                     read_training_meta(run_dir)["step"] >= steps
                 )
                 if not finished:
-                    t0 = time.process_time()
+                    t0 = cpu_seconds()
                     train(
                         TrainConfig(
                             out=run_dir, init=config.init, steps=steps,
@@ -408,7 +417,7 @@ def attack_folder(
                         examples=examples,
                         mix=mix,
                     )  # fmt: skip
-                    cpu = (time.process_time() - t0) / 60
+                    cpu = (cpu_seconds() - t0) / 60
                 model = load_training_model(run_dir, averaged=True)
             point = Point("finetune", k, steps, read_accuracy(model, evalset), evalset.n,
                           round(cpu, 3), draw=draw)  # fmt: skip

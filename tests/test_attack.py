@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from conftest import invoke
 
-from benchmark.attack import AttackConfig, AttackError, Budget, attack_style, parse_budget
+from benchmark.attack import (
+    AttackConfig,
+    AttackError,
+    Budget,
+    attack_style,
+    cpu_seconds,
+    parse_budget,
+)
 from benchmark.attack_report import verdict, write_attack_report
 from benchmark.cli import main as bench_main
 from generator.spec import preset
@@ -81,3 +90,11 @@ def test_bad_attack_input_is_one_line(argv, message, capsys, tmp_path):
     code, _, err = invoke(bench_main, [*argv, "-o", str(tmp_path / "o")], capsys)
     assert code not in (0, None)
     assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_cpu_time_counts_render_workers():
+    """A worker process's CPU time is the attacker's too (once it has finished)."""
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    t0 = cpu_seconds()
+    subprocess.run([sys.executable, "-c", burn], check=True)
+    assert cpu_seconds() - t0 >= 0.3
