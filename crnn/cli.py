@@ -78,12 +78,13 @@ def train(
     ] = None,
     width: Annotated[int, typer.Option(help="Model input width (height is 32); T = width/4.")] = 96,
     resize: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="How images reach the input size: stretch, or pad (keep the aspect ratio, "
-            "pad or squeeze the width)."
+            help="How images reach the input size: stretch; pad (keep the aspect ratio, pad or "
+            "squeeze the width); crop (cut the canvas to its content, then pad). Default: "
+            "stretch, or with --init the pretrained model's."
         ),
-    ] = "stretch",
+    ] = None,
     seed: Annotated[int, typer.Option(help="Training seed (must be < 2**48).")] = 0,
     val_every: Annotated[int, typer.Option(help="Validate and checkpoint every N steps.")] = 250,
     val_size: Annotated[int, typer.Option(help="Held-out samples per style.")] = 300,
@@ -110,7 +111,8 @@ def train(
         str | None,
         typer.Option(
             help="Fine-tune from this pretrained model (name, run directory or .safetensors); "
-            "its arch, width and resize are kept, shared characters keep their output rows."
+            "its arch and width are kept (its resize unless --resize is given), shared "
+            "characters keep their output rows."
         ),
     ] = None,
     schedule: Annotated[

@@ -74,7 +74,7 @@ class Recognizer:
         if min(w, h) < _MIN_SIDE:
             raise ImageInputError(f"{name}: {w}x{h} is too small to hold a captcha")
         expected = self.source_size[0] / self.source_size[1]
-        if self.config.resize == "pad":  # aspect kept: anything a captcha line can look like
+        if self.config.resize in ("pad", "crop"):  # aspect kept: any text line's shape
             if not 0.5 <= w / h <= 12:
                 raise ImageInputError(f"{name}: {w}x{h} does not have a text line's shape")
         elif not 1 / _MAX_ASPECT_DRIFT <= (w / h) / expected <= _MAX_ASPECT_DRIFT:

@@ -73,10 +73,12 @@ class TrainConfig:
     clip_grad: float = 5.0
     seed: int = 0
     width: int = 96
-    resize: str = "stretch"  # or "pad": keep the aspect ratio (crnn.preprocess)
-    # Fine-tune from a pretrained model (name, run directory or .safetensors): its architecture,
-    # input size and resize mode are kept; characters shared with the new charset keep their
-    # output rows, the others start fresh.
+    # How images reach the input size (crnn.preprocess): stretch, pad (keep the aspect ratio) or
+    # crop (cut to the content, then pad). None: stretch, or with `init` the pretrained model's.
+    resize: str | None = None
+    # Fine-tune from a pretrained model (name, run directory or .safetensors): its architecture
+    # and input size are kept (its resize mode too, unless `resize` says otherwise); characters
+    # shared with the new charset keep their output rows, the others start fresh.
     init: str | None = None
     # "onecycle" needs the length of the run up front; "constant" (a short warm-up, then the peak
     # rate) lets a run be extended with --resume and a larger --steps (attack effort curves).
@@ -342,7 +344,7 @@ def train(
             height=base.height,
             width=base.width,
             max_label=max_label,
-            resize=base.resize,
+            resize=config.resize or base.resize,
         )
     else:
         model_config = ModelConfig(
@@ -350,7 +352,7 @@ def train(
             charset=chars,
             width=config.width,
             max_label=max_label,
-            resize=config.resize,
+            resize=config.resize or "stretch",
         )
 
     torch.manual_seed(config.seed)
