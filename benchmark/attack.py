@@ -308,7 +308,7 @@ def _untrained(attacker: str, spec: CaptchaSpec, config: AttackConfig) -> CRNN:
 
     torch.manual_seed(config.seed)
     return CRNN(ModelConfig(arch=config.arch, charset=spec.charset.chars, width=128,
-                            max_label=spec.text.length[1], resize="pad"))  # fmt: skip
+                            max_label=spec.text.length[1], resize="crop"))  # fmt: skip
 
 
 def _segment(
@@ -325,7 +325,7 @@ def _segment(
         curriculum=0.0,
         seed=config.seed,
         width=128,
-        resize="pad",
+        resize=None if finetune else "crop",  # fine-tuning keeps the pretrained model's mode
         init=config.init if finetune else None,
         schedule="constant",
         ema=config.ema,

@@ -19,6 +19,7 @@ from benchmark.attack import (
 )
 from benchmark.attack_report import verdict, write_attack_report
 from benchmark.cli import main as bench_main
+from crnn.checkpoint import load_training_model
 from generator.spec import preset
 
 
@@ -46,6 +47,11 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
     # The shipped reference reads easy perfectly: broken at effort 0, as shipped.
     assert first.points[0].accuracy > 0.9 and first.effort_to("finetune", 0.01).samples == 0
     assert first.points[2].accuracy == 0.0  # an untrained model reads nothing
+    # The fine-tuner keeps the pretrained reader's input (the reference stretches); the
+    # from-scratch model crops to the content.
+    runs = tmp_path / "a" / "easy"
+    assert load_training_model(runs / "run-finetune").config.resize == "stretch"
+    assert load_training_model(runs / "run-scratch").config.resize == "crop"
     state = (tmp_path / "a" / "easy" / "run-finetune" / "state.safetensors").read_bytes()
     again = attack_style(spec, "easy", config(tmp_path / "a"))  # resumes: nothing to train
     assert (tmp_path / "a" / "easy" / "run-finetune" / "state.safetensors").read_bytes() == state
