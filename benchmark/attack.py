@@ -163,6 +163,23 @@ def cpu_seconds() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
+BUDGET_SLACK = 1.25  # a CPU-time budget may be overrun by this factor, never by a whole segment
+
+
+def fits_budget(budget: Budget, cpu_minutes: float, reached: int, target: int) -> bool:
+    """Whether training on from ``reached`` to ``target`` samples stays within a CPU-time
+    budget (sample budgets are fixed by the effort points). The cost is projected from the
+    rate so far: effort points grow about 3x, so "stop once over" could overrun 3x."""
+    if budget.minutes is None:
+        return True
+    if cpu_minutes >= budget.minutes:
+        return False
+    if reached == 0 or cpu_minutes <= 0:
+        return True
+    projected = cpu_minutes + (target - reached) * cpu_minutes / reached
+    return projected <= budget.minutes * BUDGET_SLACK
+
+
 def effort_points(budget: Budget) -> list[int]:
     if budget.samples is None:
         return list(EFFORT_POINTS)
@@ -264,12 +281,14 @@ def attack_style(
         run_dir = folder / f"run-{attacker}"
         cpu = max((p.cpu_minutes for p in done if p.attacker == attacker), default=0.0)
         finished = {p.samples for p in done if p.attacker == attacker}
+        reached = 0  # samples trained so far
         for samples in effort_points(config.budget):
-            if config.budget.minutes is not None and cpu >= config.budget.minutes:
+            if samples in finished:
+                reached = samples
+                continue
+            if not fits_budget(config.budget, cpu, reached, samples):
                 break
             steps = math.ceil(samples / config.batch_size)
-            if samples in finished:
-                continue
             if samples == 0:
                 model = _untrained(attacker, spec, config)
             else:
@@ -282,6 +301,7 @@ def attack_style(
                     cpu += (cpu_seconds() - t0) / 60
                 model = load_training_model(run_dir, averaged=True)
             correct = read_accuracy(model, evalset)
+            reached = samples
             point = Point(attacker, samples, steps, correct, evalset.n, round(cpu, 3))
             result.points.append(point)
             _save_points(points_file, result.points, key)

@@ -15,6 +15,7 @@ from benchmark.attack import (
     Budget,
     attack_style,
     cpu_seconds,
+    fits_budget,
     parse_budget,
 )
 from benchmark.attack_report import verdict, write_attack_report
@@ -104,3 +105,13 @@ def test_cpu_time_counts_render_workers():
     t0 = cpu_seconds()
     subprocess.run([sys.executable, "-c", burn], check=True)
     assert cpu_seconds() - t0 >= 0.3
+
+
+def test_a_cpu_budget_never_starts_a_segment_that_would_overrun_it():
+    minutes = Budget(minutes=10)
+    assert fits_budget(minutes, 0.0, 0, 100)  # nothing measured yet
+    assert fits_budget(minutes, 2.0, 10_000, 30_000)  # 2 + 20k x 0.2 ms = 6 min
+    assert not fits_budget(minutes, 5.0, 10_000, 30_000)  # 5 + 10 = 15 > 10 x 1.25
+    assert fits_budget(minutes, 5.0, 10_000, 20_000)  # 10 <= 12.5
+    assert not fits_budget(minutes, 10.0, 10_000, 10_001)  # spent
+    assert fits_budget(Budget(samples=100), 1e9, 1, 100)  # sample budgets: the points decide
