@@ -369,3 +369,37 @@ def test_public_dataset_and_collate_feed_ctc_loss(tmp_path):
     log_probs = model(images).transpose(0, 1)
     loss = torch.nn.CTCLoss()(log_probs, targets, torch.full((2,), 32), lengths)
     assert torch.isfinite(loss)
+
+
+@pytest.mark.parametrize("resize", ["stretch", "pad", "crop"])
+def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize):
+    """The snippet's own preprocessing, run against a stand-in onnxruntime that records the
+    input it is given, equals crnn.preprocess for every resize mode (crop included: small text
+    pasted off-centre in a big canvas)."""
+    from pathlib import Path
+
+    from crnn.preprocess import model_pixels, normalise
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = readme.split("<!-- onnx-snippet -->")[1].split("```python")[1].split("```")[0]
+    (tmp_path / "onnxruntime.py").write_text(
+        "import json, numpy as np\n"
+        "class InferenceSession:\n"
+        "    def __init__(self, path):\n"
+        "        meta = json.load(open('meta.json'))\n"
+        "        self.meta = type('M', (), {'custom_metadata_map': meta})()\n"
+        "    def get_modelmeta(self):\n"
+        "        return self.meta\n"
+        "    def run(self, names, feeds):\n"
+        "        np.save('input.npy', feeds['images'])\n"
+        "        return [np.zeros((1, 32, 5), np.float32)]\n"
+    )
+    meta = {"input_height": "32", "input_width": "128", "charset": "ABCD", "resize": resize}
+    (tmp_path / "meta.json").write_text(json.dumps(meta))
+    canvas = Image.new("L", (300, 120), 235)
+    canvas.paste(render_sample(preset("easy"), 2, 0).image.convert("L").resize((80, 30)), (40, 70))
+    canvas.save(tmp_path / "captcha.png")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, env=env, check=True)
+    expected = normalise(model_pixels(canvas, 32, 128, resize))
+    np.testing.assert_allclose(np.load(tmp_path / "input.npy")[0, 0], expected, atol=1e-5)
