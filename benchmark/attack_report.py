@@ -140,9 +140,16 @@ def write_attack_report(
         f"Budget: {budget} per attacker; fine-tuning starts from `{config.init}`; from scratch: "
         f"`{config.arch}`. Effort = labelled samples seen in training (k-shot: labelled images "
         "available, each draw a separate fine-tuning run); evaluation: the style's "
-        f"reserved-seed set ({config.n_eval} samples) or the folder's held-out split. CPU-minutes "
-        "count every thread. A style is *broken* once an attacker reads ≥ 1 % (George et al., "
-        "Science 2017).",
+        f"reserved-seed set ({config.n_eval} samples) or the folder's held-out split. Batch "
+        f"{config.batch_size}, constant learning rate {config.lr_finetune:g} (fine-tuning) / "
+        f"{config.lr_scratch:g} (scratch); "
+        + (
+            f"each point reads the weights' moving average (decay {config.ema:g}). "
+            if config.ema
+            else "each point reads the raw weights. "
+        )
+        + "CPU-minutes count every thread and render worker. A style is *broken* once an "
+        "attacker reads ≥ 1 % (George et al., Science 2017).",
         "",
         "![accuracy against effort](attack.png)",
         "",
