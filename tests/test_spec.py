@@ -117,3 +117,18 @@ def test_spec_is_immutable_and_hashable():
     with pytest.raises(AttributeError):
         spec.width = 10  # type: ignore[misc]
     assert hash(spec) == hash(CaptchaSpec())
+
+
+def test_example_spec_files_load_and_render():
+    """Every spec under examples/ (the README and reports point at them) stays valid."""
+    from pathlib import Path
+
+    from generator.sample import render_sample
+    from generator.spec import load_style
+
+    files = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.toml"))
+    assert files
+    for path in files:
+        spec = load_style(str(path))
+        image = render_sample(spec, 3, 0).image
+        assert image.size == (spec.width, spec.height)
