@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from crnn.registry import DEFAULT_MODEL
 from generator.cliutil import command_line, fail, make_app, run_app
 
 PROG = "bench"
@@ -39,8 +40,8 @@ def run(
         typer.Option(
             "--model",
             "-m",
-            help="Pretrained model name (reference), run directory or .safetensors file "
-            "(default: reference).",
+            help="Pretrained model name (universal, reference), run directory or .safetensors "
+            "file (default: universal).",
         ),
     ] = None,
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 1000,
@@ -100,11 +101,11 @@ def run(
         from benchmark.harness import evaluate_sets
 
         folder = open_labelled_folder(data)
-        check_charset(folder, rec.chars, str(model or "reference"))
+        check_charset(folder, rec.chars, str(model or DEFAULT_MODEL))
         result = evaluate_sets(rec, [folder_eval_set(folder)], decoder_specs, progress)
     else:
         result = evaluate(rec, specs, n, decoder_specs, cache, progress=progress)
-    report = write_report(result, out, command_line(), str(model or "reference"))
+    report = write_report(result, out, command_line(), str(model or DEFAULT_MODEL))
     if human is not None:
         from benchmark.human.report import machine_accuracy, write_human_report
 
@@ -412,7 +413,7 @@ def attack(
     ] = "finetune,scratch",
     init: Annotated[
         str, typer.Option(help="Pretrained model the fine-tuning attacker starts from.")
-    ] = "reference",
+    ] = DEFAULT_MODEL,
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per style.")] = 500,
     batch_size: Annotated[int, typer.Option("--batch-size", "-b", help="Training batch.")] = 32,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Training seed (< 2**48).")] = 0,

@@ -51,6 +51,7 @@ def main() -> None:
     from crnn.decode import DEFAULT_TOKEN_MIN_LOGP, greedy_decode, parse_decoders
     from crnn.metrics import sequence_accuracy
     from crnn.recognizer import Recognizer
+    from crnn.registry import DEFAULT_MODEL
     from generator.seeds import BENCHMARK_SEED
     from generator.spec import load_style
 
@@ -99,7 +100,7 @@ def main() -> None:
     report = {
         "command": "python -m benchmark.perf_decode " + " ".join(sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
-        "model": f"{args.model or 'reference'} ({cfg.arch}, {cfg.width} px, {cfg.resize})",
+        "model": f"{args.model or DEFAULT_MODEL} ({cfg.arch}, {cfg.width} px, {cfg.resize})",
         "n": args.n,
         "difficulty": args.difficulty,
         "forward_ms_per_image": forward * 1e3,

@@ -21,8 +21,8 @@ ModelPath = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="Pretrained model name (reference), run directory, .safetensors or .onnx file "
-        "(default: reference).",
+        help="Pretrained model name (universal, reference), run directory, .safetensors or "
+        ".onnx file (default: universal).",
     ),
 ]
 

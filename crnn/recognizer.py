@@ -1,7 +1,7 @@
 """Inference: load a model, preprocess images, run the network, decode.
 
 from crnn.recognizer import Recognizer
-rec = Recognizer.load()                      # the committed reference model
+rec = Recognizer.load()                      # the shipped universal model
 [(d.text, d.confidence) for d in rec.predict(["a.png", image])]
 """
 
@@ -54,7 +54,7 @@ class Recognizer:
 
     @classmethod
     def load(cls, model: str | Path | None = None, device: str = "cpu") -> Recognizer:
-        """A pretrained name (default: ``reference``), a run directory or a .safetensors file."""
+        """A pretrained name (default: ``universal``), a run directory or a .safetensors file."""
         ref = resolve_model(model)
         if ref.is_onnx:
             raise ImageInputError(f"{ref.path} is an ONNX file; use crnn.onnx_reader.OnnxReader")

@@ -1,9 +1,9 @@
 """Where a model comes from: one ``resolve_model(name_or_path)`` for every command.
 
 A model is named (a pretrained model shipped inside the package, so an installed wheel can read
-captchas with no checkout: ``reference``), or given by path: a run directory, a ``.safetensors``
-file beside its ``config.json``, or an exported ``.onnx`` file. A path that exists wins over a
-name, so a local folder called ``reference`` is never shadowed.
+captchas with no checkout: ``universal``, ``reference``), or given by path: a run directory, a
+``.safetensors`` file beside its ``config.json``, or an exported ``.onnx`` file. A path that
+exists wins over a name, so a local folder called ``reference`` is never shadowed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from pathlib import Path
 from generator.errors import UserError
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
-DEFAULT_MODEL = "reference"
+# The reader `crnn predict`, `bench run` and `bench attack` use when no model is named: the
+# universal model reads every level at least as well as the reference (README, "The universal
+# model") and reads captchas the reference cannot spell (0, 1, I, O).
+DEFAULT_MODEL = "universal"
 
 
 class ModelNotFound(UserError):
