@@ -38,7 +38,7 @@ def test_budget_parsing():
 def test_curve_resumes_reproduces_and_reports(tmp_path):
     def config(out):
         return AttackConfig(out=out, budget=Budget(samples=100), arch="tiny", n_eval=16,
-                            batch_size=16, threads=1)  # fmt: skip
+                            batch_size=16, threads=1, init="reference")  # fmt: skip
 
     spec = preset("easy")
     first = attack_style(spec, "easy", config(tmp_path / "a"))
@@ -71,11 +71,12 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
     with pytest.raises(AttackError, match="other settings \\(evalset, target\\)"):
         attack_style(retuned, "easy", config(tmp_path / "a"))
     faster = AttackConfig(out=tmp_path / "a", budget=Budget(samples=100), arch="tiny",
-                          n_eval=16, batch_size=16, threads=1, lr_finetune=5e-4)  # fmt: skip
+                          n_eval=16, batch_size=16, threads=1, init="reference",
+                          lr_finetune=5e-4)  # fmt: skip
     with pytest.raises(AttackError, match="lr_finetune"):
         attack_style(spec, "easy", faster)
     raw = AttackConfig(out=tmp_path / "a", budget=Budget(samples=100), arch="tiny",
-                       n_eval=16, batch_size=16, threads=1, ema=0.0)  # fmt: skip
+                       n_eval=16, batch_size=16, threads=1, init="reference", ema=0.0)  # fmt: skip
     with pytest.raises(AttackError, match="\\(ema\\)"):
         attack_style(spec, "easy", raw)
 
