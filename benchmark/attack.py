@@ -317,7 +317,8 @@ def attack_style(
                 load_training_model(folder / f"run-{attacker}", averaged=True), evalset
             )
             break
-    result.points.sort(key=lambda p: (config.attackers.index(p.attacker), p.samples))
+    # Points of every attacker recorded in the folder (a run may extend one attacker alone).
+    result.points.sort(key=lambda p: (ATTACKERS.index(p.attacker), p.samples))
     return result
 
 

@@ -65,6 +65,15 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
     doc = json.loads((tmp_path / "a" / "attack.json").read_text())
     assert doc["styles"][0]["effort_to"]["1%"] == {"finetune": 0, "scratch": None}
     assert "broken" in verdict(first, "100 samples")
+    # One attacker extended alone (a bigger budget) keeps the other's recorded points.
+    more = AttackConfig(out=tmp_path / "a", budget=Budget(samples=300), arch="tiny", n_eval=16,
+                        batch_size=16, threads=1, init="reference",
+                        attackers=("finetune",))  # fmt: skip
+    extended = attack_style(spec, "easy", more)
+    assert [(p.attacker, p.samples) for p in extended.points] == [
+        ("finetune", 0), ("finetune", 100), ("finetune", 300), ("scratch", 0), ("scratch", 100)
+    ]  # fmt: skip
+    assert [p.correct for p in extended.points[:2]] == [p.correct for p in first.points[:2]]
     # The same folder with other settings (a re-tuned style, another learning rate) is refused:
     # resuming would splice two different curves together.
     retuned = preset("easy").with_overrides(text={"rotation": 20.0})
