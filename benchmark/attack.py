@@ -88,10 +88,15 @@ class AttackConfig:
     batch_size: int = 32
     lr_finetune: float = 1e-3
     lr_scratch: float = 3e-3
+    # The from-scratch attacker first trains this many steps on `easy` drawn in the style's
+    # alphabet (the curriculum `crnn train` uses): straight onto a cluttered style, CTC stays on
+    # its blank plateau (measured: 0.000 on hard through 100k samples).
+    scratch_warmup: int = 1000
     # Effort points read a moving average of the weights (crnn.ema): the constant learning rate
     # that keeps the curve one extendable run otherwise leaves every point at a noisy iterate.
     ema: float = 0.999
     workers: int = 0  # render processes beside training (0: render in the training process)
+    passes: int = 40  # k-shot: training passes over the k labelled images
     seed: int = 0
     threads: int | None = None
     cache: Path | None = None
@@ -106,6 +111,10 @@ class AttackConfig:
             raise AttackError(f"--ema must be 0 (off) or between 0 and 1, got {self.ema}")
         if self.workers < 0:
             raise AttackError(f"--workers must be 0 or more, got {self.workers}")
+        if self.scratch_warmup < 0:
+            raise AttackError(f"--scratch-warmup must be 0 or more, got {self.scratch_warmup}")
+        if self.passes < 1:
+            raise AttackError(f"--passes must be at least 1, got {self.passes}")
 
 
 @dataclass
@@ -228,6 +237,7 @@ def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra)
         "batch_size": config.batch_size,
         "lr_finetune": config.lr_finetune,
         "lr_scratch": config.lr_scratch,
+        "scratch_warmup": config.scratch_warmup,
         "ema": config.ema,
         "seed": config.seed,
         **extra,
@@ -297,7 +307,7 @@ def attack_style(
                 )
                 if not trained:  # (trained: killed after training, before recording the point)
                     t0 = cpu_seconds()
-                    train(_segment(attacker, style_ref, run_dir, steps, config))
+                    train(_segment(attacker, spec, style_ref, run_dir, steps, config))
                     cpu += (cpu_seconds() - t0) / 60
                 model = load_training_model(run_dir, averaged=True)
             correct = read_accuracy(model, evalset)
@@ -332,10 +342,35 @@ def _untrained(attacker: str, spec: CaptchaSpec, config: AttackConfig) -> CRNN:
                             max_label=spec.text.length[1], resize="crop"))  # fmt: skip
 
 
+def warmup_spec(spec: CaptchaSpec) -> CaptchaSpec:
+    """``easy`` writing what ``spec`` writes (alphabet, length, words, fonts): the scratch
+    attacker's curriculum, in the target's own alphabet so its model's outputs fit both."""
+    from dataclasses import replace
+
+    from generator.spec import preset
+
+    easy = preset("easy")
+    keep = ("charset", "length", "source", "words", "fonts", "lowercase")
+    text = replace(easy.text, **{k: getattr(spec.text, k) for k in keep})
+    return replace(easy, name=f"{spec.name}-warmup", text=text)
+
+
 def _segment(
-    attacker: str, style_ref: str, run_dir: Path, steps: int, config: AttackConfig
+    attacker: str,
+    spec: CaptchaSpec,
+    style_ref: str,
+    run_dir: Path,
+    steps: int,
+    config: AttackConfig,
 ) -> TrainConfig:
     finetune = attacker == "finetune"
+    warmup_ref = None
+    if not finetune and config.scratch_warmup:
+        from generator.spec import save_spec
+
+        run_dir.mkdir(parents=True, exist_ok=True)
+        warmup_ref = str(run_dir / "warmup.toml")
+        save_spec(warmup_spec(spec), warmup_ref)
     return TrainConfig(
         out=run_dir,
         arch=config.arch,
@@ -344,6 +379,8 @@ def _segment(
         batch_size=config.batch_size,
         lr=config.lr_finetune if finetune else config.lr_scratch,
         curriculum=0.0,
+        warmup_style=warmup_ref,
+        warmup_steps=None if warmup_ref is None else config.scratch_warmup,
         seed=config.seed,
         width=128,
         resize=None if finetune else "crop",  # fine-tuning keeps the pretrained model's mode
@@ -364,10 +401,10 @@ def _segment(
 K_SHOTS = (0, 10, 30, 100, 300, 1000)
 
 
-def kshot_steps(k: int, batch_size: int) -> int:
-    """Optimizer steps for k labelled images: ~40 passes over them, at least 150 steps (few
-    images still need time to adapt), at most 1,500."""
-    return int(min(1500, max(150, math.ceil(40 * k / batch_size))))
+def kshot_steps(k: int, batch_size: int, passes: int = 40) -> int:
+    """Optimizer steps for k labelled images: ``passes`` over them, at least 150 steps (few
+    images still need time to adapt), at most 100 passes over 1,000 images."""
+    return int(min(100_000 // batch_size, max(150, math.ceil(passes * k / batch_size))))
 
 
 def attack_folder(
@@ -400,7 +437,10 @@ def attack_folder(
     out.mkdir(parents=True, exist_ok=True)
     points_file = out / "points.json"
     mix_digest = mix.digest() if mix is not None else None
-    key = _attack_key(folder.digest, evalset.digest, config, test_share=test_share, mix=mix_digest)
+    key = _attack_key(
+        folder.digest, evalset.digest, config, test_share=test_share, mix=mix_digest,
+        passes=config.passes,
+    )  # fmt: skip
     result = StyleAttack(folder.name, "folder", evalset.digest, _load_points(points_file, key))
     done = {(p.samples, p.draw) for p in result.points}
     if config.threads:
@@ -414,7 +454,7 @@ def attack_folder(
             if k == 0:
                 model = pretrained
             else:
-                steps = kshot_steps(k, config.batch_size)
+                steps = kshot_steps(k, config.batch_size, config.passes)
                 rng = np.random.default_rng(np.random.SeedSequence([config.seed, k, draw]))
                 picked = rng.choice(pool, size=k, replace=False).tolist()
                 examples = (

@@ -432,6 +432,26 @@ def attack(
             "process). Same samples either way."
         ),
     ] = 0,
+    lr_finetune: Annotated[
+        float | None,
+        typer.Option(help="Learning rate of the fine-tuning attacker (default 0.001)."),
+    ] = None,
+    lr_scratch: Annotated[
+        float | None,
+        typer.Option(help="Learning rate of the from-scratch attacker (default 0.003)."),
+    ] = None,
+    scratch_warmup: Annotated[
+        int | None,
+        typer.Option(
+            help="Steps the from-scratch attacker first trains on `easy` in the style's "
+            "alphabet (default 1000; 0: none, and CTC rarely leaves its plateau on a "
+            "cluttered style)."
+        ),
+    ] = None,
+    passes: Annotated[
+        int | None,
+        typer.Option(help="With --data: training passes over the k labelled images (default 40)."),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
         "runs/attack"
     ),
@@ -474,6 +494,16 @@ def attack(
         ema=ema,
         workers=workers,
         cache=cache,
+        **{  # unset: AttackConfig's defaults, stated once, there
+            name: value
+            for name, value in (
+                ("lr_finetune", lr_finetune),
+                ("lr_scratch", lr_scratch),
+                ("scratch_warmup", scratch_warmup),
+                ("passes", passes),
+            )
+            if value is not None
+        },
     )
     if "finetune" in config.attackers:
         from crnn.registry import resolve_model

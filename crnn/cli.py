@@ -76,6 +76,13 @@ def train(
         str | None,
         typer.Option(help="Preset or spec file for the curriculum (default: the first style)."),
     ] = None,
+    warmup_steps: Annotated[
+        int | None,
+        typer.Option(
+            help="The curriculum as a number of steps instead of a share (stays put when a "
+            "run is extended with --resume and a larger --steps)."
+        ),
+    ] = None,
     width: Annotated[int, typer.Option(help="Model input width (height is 32); T = width/4.")] = 96,
     resize: Annotated[
         str | None,
@@ -152,6 +159,7 @@ def train(
         lr=lr,
         curriculum=curriculum,
         warmup_style=warmup_style,
+        warmup_steps=warmup_steps,
         seed=seed,
         width=width,
         resize=resize,

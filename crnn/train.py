@@ -69,6 +69,9 @@ class TrainConfig:
     lr: float = 3e-3
     curriculum: float = 0.15  # share of steps trained on the warm-up style alone
     warmup_style: str | None = None  # default: the first of `styles`
+    # The curriculum as a number of steps instead of a share: a run extended with --resume and a
+    # larger --steps (attack effort curves) keeps its curriculum where it was.
+    warmup_steps: int | None = None
     weight_decay: float = 1e-4
     clip_grad: float = 5.0
     seed: int = 0
@@ -142,6 +145,7 @@ def check_config(config: TrainConfig) -> None:
         ("--prerender", config.prerender >= 0, "0 or more"),
         ("--threads", config.threads is None or config.threads >= 1, "at least 1"),
         ("--curriculum", 0 <= config.curriculum <= 1, "between 0 and 1"),
+        ("--warmup-steps", config.warmup_steps is None or config.warmup_steps >= 0, "0 or more"),
         ("--ema", config.ema == 0 or 0 < config.ema < 1, "0 (off) or between 0 and 1"),
         ("weight_decay", math.isfinite(config.weight_decay) and config.weight_decay >= 0, ">= 0"),
         ("clip_grad", math.isfinite(config.clip_grad) and config.clip_grad > 0, "positive"),
@@ -404,7 +408,10 @@ def train(
     elif config.data is not None:
         stream = DiskBatches(config.data, config.seed, start_batch=start_batch, **batches_kw)
     else:
-        warmup = round(config.curriculum * config.steps) * world
+        warmup_steps = config.warmup_steps
+        if warmup_steps is None:
+            warmup_steps = round(config.curriculum * config.steps)
+        warmup = warmup_steps * world
         warmup_spec = load_style(config.warmup_style) if config.warmup_style else None
         stream = GeneratorBatches(
             specs,

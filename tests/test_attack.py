@@ -101,6 +101,8 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
         (["attack", "-d", "impossible"], "unknown difficulty"),
         (["attack", "--ema", "1"], "--ema must be 0 (off) or between 0 and 1"),
         (["attack", "--workers", "-1"], "--workers must be 0 or more"),
+        (["attack", "--scratch-warmup", "-5"], "--scratch-warmup must be 0 or more"),
+        (["attack", "--passes", "0"], "--passes must be at least 1"),
     ],
 )
 def test_bad_attack_input_is_one_line(argv, message, capsys, tmp_path):
@@ -125,3 +127,27 @@ def test_a_cpu_budget_never_starts_a_segment_that_would_overrun_it():
     assert fits_budget(minutes, 5.0, 10_000, 20_000)  # 10 <= 12.5
     assert not fits_budget(minutes, 10.0, 10_000, 10_001)  # spent
     assert fits_budget(Budget(samples=100), 1e9, 1, 100)  # sample budgets: the points decide
+
+
+def test_the_scratch_curriculum_writes_the_targets_alphabet_in_easys_look():
+    from benchmark.attack import warmup_spec
+
+    digits = preset("hard").with_overrides(text={"charset": "digits", "length": (3, 3)})
+    warm = warmup_spec(digits)
+    assert warm.charset.chars == "0123456789" and warm.text.length == (3, 3)
+    easy = preset("easy")
+    assert (warm.noise, warm.warp, warm.color) == (easy.noise, easy.warp, easy.color)
+    assert warm.text.rotation == easy.text.rotation != digits.text.rotation
+    with pytest.raises(AttackError, match="--scratch-warmup"):
+        AttackConfig(out=".", budget=Budget(samples=1), scratch_warmup=-1)
+
+
+def test_kshot_steps_follow_the_passes():
+    from benchmark.attack import kshot_steps
+
+    assert kshot_steps(300, 32) == 375  # 40 passes over 300 images, 32 a batch
+    assert kshot_steps(300, 32, passes=120) == 1125
+    assert kshot_steps(10, 32) == 150  # a floor: few images still need time to adapt
+    assert kshot_steps(1000, 32, passes=1000) == 3125  # a ceiling: 100 passes over 1,000
+    with pytest.raises(AttackError, match="--passes"):
+        AttackConfig(out=".", budget=Budget(samples=1), passes=0)

@@ -403,3 +403,23 @@ def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize)
     subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, env=env, check=True)
     expected = normalise(model_pixels(canvas, 32, 128, resize))
     np.testing.assert_allclose(np.load(tmp_path / "input.npy")[0, 0], expected, atol=1e-5)
+
+
+def test_a_curriculum_in_steps_stays_put_when_a_run_is_extended(tmp_path):
+    """--warmup-steps fixes the curriculum's length: 3 steps then 3 more (resumed) equal 6 in
+    one go, where a share of --steps would move the warm-up's end as the run grows."""
+    from safetensors.torch import load_file
+
+    cfg = dict(styles=("medium",), warmup_style="easy", warmup_steps=3, schedule="constant",
+               val_every=3)  # fmt: skip
+    train(tiny(out=tmp_path / "once", steps=6, **cfg))
+    train(tiny(out=tmp_path / "twice", steps=3, **cfg))
+    train(tiny(out=tmp_path / "twice", steps=6, resume=True, **cfg))
+    train(tiny(out=tmp_path / "none", steps=6, **{**cfg, "warmup_steps": 0}))
+    once, twice, none = (
+        load_file(tmp_path / run / "state.safetensors") for run in ("once", "twice", "none")
+    )
+    assert all(torch.equal(once[k], twice[k]) for k in once)
+    assert not all(torch.equal(once[k], none[k]) for k in once)  # the warm-up was trained on
+    with pytest.raises(TrainError, match="--warmup-steps must be 0 or more"):
+        train(tiny(out=tmp_path / "bad", warmup_steps=-1))
