@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from crnn.augment import STRENGTHS
 from crnn.checkpoint import load_training_model, read_training_meta
 from crnn.decode import greedy_decode
 from crnn.model import CRNN
@@ -97,6 +98,7 @@ class AttackConfig:
     ema: float = 0.999
     workers: int = 0  # render processes beside training (0: render in the training process)
     passes: int = 40  # k-shot: training passes over the k labelled images
+    augment: str = "mild"  # k-shot: none, mild or strong (crnn.augment)
     seed: int = 0
     threads: int | None = None
     cache: Path | None = None
@@ -113,6 +115,10 @@ class AttackConfig:
             raise AttackError(f"--workers must be 0 or more, got {self.workers}")
         if self.scratch_warmup < 0:
             raise AttackError(f"--scratch-warmup must be 0 or more, got {self.scratch_warmup}")
+        if self.augment not in STRENGTHS:
+            raise AttackError(
+                f"--augment must be one of {', '.join(STRENGTHS)}, not {self.augment!r}"
+            )
         if self.passes < 1:
             raise AttackError(f"--passes must be at least 1, got {self.passes}")
 
@@ -439,7 +445,7 @@ def attack_folder(
     mix_digest = mix.digest() if mix is not None else None
     key = _attack_key(
         folder.digest, evalset.digest, config, test_share=test_share, mix=mix_digest,
-        passes=config.passes,
+        passes=config.passes, augment=config.augment,
     )  # fmt: skip
     result = StyleAttack(folder.name, "folder", evalset.digest, _load_points(points_file, key))
     done = {(p.samples, p.draw) for p in result.points}
@@ -472,7 +478,8 @@ def attack_folder(
                             out=run_dir, init=config.init, steps=steps,
                             batch_size=config.batch_size, lr=config.lr_finetune,
                             curriculum=0.0, seed=config.seed + draw, val_every=steps,
-                            ema=config.ema, workers=0, threads=config.threads, progress=False,
+                            ema=config.ema, augment=config.augment, workers=0,
+                            threads=config.threads, progress=False,
                             resume=(run_dir / "state.json").exists(),
                         ),
                         examples=examples,

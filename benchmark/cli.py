@@ -452,6 +452,13 @@ def attack(
         int | None,
         typer.Option(help="With --data: training passes over the k labelled images (default 40)."),
     ] = None,
+    augment: Annotated[
+        str | None,
+        typer.Option(
+            help="With --data: none, mild (shift, scale, small rotation, contrast; the default) "
+            "or strong (also stretch, shear, sine warps, blur or grain)."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
         "runs/attack"
     ),
@@ -501,6 +508,7 @@ def attack(
                 ("lr_scratch", lr_scratch),
                 ("scratch_warmup", scratch_warmup),
                 ("passes", passes),
+                ("augment", augment),
             )
             if value is not None
         },

@@ -25,6 +25,7 @@ from generator.spec import CaptchaSpec
 from generator.stream import shard_indices
 from generator.torch_stream import consumer_id
 
+from .augment import augmenter
 from .preprocess import preprocess, preprocess_batch
 
 
@@ -185,25 +186,6 @@ def epoch_batch(seed: int, j: int, n: int, batch_size: int, salt: tuple[int, ...
     return order[pos * batch_size : (pos + 1) * batch_size]
 
 
-def augment(image: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """A mild random variation of a real captcha for few-shot training: shift and scale (by
-    padding or cropping the border), a small rotation, contrast and brightness jitter. Mild on
-    purpose: it must not move glyphs out of the picture or change what they say."""
-    gray = image if image.mode == "L" else image.convert("L")
-    w, h = gray.size
-    pad = rng.integers(-round(0.04 * w), round(0.08 * w) + 1, size=2).tolist()
-    pad_v = rng.integers(-round(0.05 * h), round(0.12 * h) + 1, size=2).tolist()
-    arr = np.asarray(gray)
-    fill = int(np.median(np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])))
-    box = (-pad[0], -pad_v[0], w + pad[1], h + pad_v[1])
-    moved = Image.new("L", (box[2] - box[0], box[3] - box[1]), fill)
-    moved.paste(gray, (pad[0], pad_v[0]))
-    moved = moved.rotate(float(rng.uniform(-4, 4)), Image.Resampling.BILINEAR, fillcolor=fill)
-    gain, offset = rng.uniform(0.75, 1.25), rng.uniform(-25, 25)
-    jittered = np.clip((np.asarray(moved, np.float32) - 128) * gain + 128 + offset, 0, 255)
-    return Image.fromarray(jittered.astype(np.uint8))
-
-
 class ListBatches(_BatchStream):
     """Batches from labelled images held in memory (k-shot training on real captchas), each
     epoch in a fresh order from (seed, epoch), every image freshly augmented; optionally half of
@@ -223,7 +205,7 @@ class ListBatches(_BatchStream):
         stop_batch: int | None = None,
         resize: str = "stretch",
         mix: CaptchaSpec | None = None,
-        augmented: bool = True,
+        augmentation: str = "mild",
     ) -> None:
         super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch, resize)
         if not images or len(images) != len(texts):
@@ -234,15 +216,13 @@ class ListBatches(_BatchStream):
         self.images = list(images)
         self.texts = list(texts)
         self.mix = mix
-        self.augmented = augmented
+        self.augment = augmenter(augmentation)
 
     def batch(self, j: int) -> Batch:
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, j, 11]))
         real = self.batch_size if self.mix is None else max(1, self.batch_size // 2)
         picked = rng.integers(0, len(self.images), size=real).tolist()
-        images = [
-            augment(self.images[k], rng) if self.augmented else self.images[k] for k in picked
-        ]
+        images = [self.augment(self.images[k], rng) for k in picked]
         texts = [self.texts[k] for k in picked]
         if self.mix is not None:
             for i in range(self.batch_size - real):

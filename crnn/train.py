@@ -26,6 +26,7 @@ from generator.seeds import VALIDATION_SEED, check_training_seed
 from generator.spec import CaptchaSpec, load_style
 from generator.version import RENDER_VERSION
 
+from .augment import STRENGTHS
 from .checkpoint import (
     load_averaged,
     load_training_state,
@@ -89,6 +90,8 @@ class TrainConfig:
     # Keep an exponential moving average of the weights with this decay (0: none); validation,
     # the saved best model and an attack's effort points then read the average (crnn.ema).
     ema: float = 0.0
+    # Few-shot training on labelled images (``examples``): none, mild or strong (crnn.augment).
+    augment: str = "mild"
     val_every: int = 250
     val_size: int = 300  # per style
     workers: int = 1
@@ -146,6 +149,7 @@ def check_config(config: TrainConfig) -> None:
         ("--threads", config.threads is None or config.threads >= 1, "at least 1"),
         ("--curriculum", 0 <= config.curriculum <= 1, "between 0 and 1"),
         ("--warmup-steps", config.warmup_steps is None or config.warmup_steps >= 0, "0 or more"),
+        ("--augment", config.augment in STRENGTHS, f"one of {', '.join(STRENGTHS)}"),
         ("--ema", config.ema == 0 or 0 < config.ema < 1, "0 (off) or between 0 and 1"),
         ("weight_decay", math.isfinite(config.weight_decay) and config.weight_decay >= 0, ">= 0"),
         ("clip_grad", math.isfinite(config.clip_grad) and config.clip_grad > 0, "positive"),
@@ -404,7 +408,10 @@ def train(
     # Each optimizer step consumes `world` global batches (one per rank).
     start_batch = start_step * world
     if examples is not None:
-        stream = ListBatches(*examples, config.seed, start_batch=start_batch, mix=mix, **batches_kw)
+        stream = ListBatches(
+            *examples, config.seed, start_batch=start_batch, mix=mix,
+            augmentation=config.augment, **batches_kw,
+        )  # fmt: skip
     elif config.data is not None:
         stream = DiskBatches(config.data, config.seed, start_batch=start_batch, **batches_kw)
     else:

@@ -103,6 +103,7 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
         (["attack", "--workers", "-1"], "--workers must be 0 or more"),
         (["attack", "--scratch-warmup", "-5"], "--scratch-warmup must be 0 or more"),
         (["attack", "--passes", "0"], "--passes must be at least 1"),
+        (["attack", "--augment", "wild"], "--augment must be one of none, mild, strong"),
     ],
 )
 def test_bad_attack_input_is_one_line(argv, message, capsys, tmp_path):
