@@ -128,6 +128,10 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         speckle=show("speckle", 0.12, d(0.005, 0.04), 0.0),
         cuts=show("cuts", 0.2, (1, d.integer(1, 3)), (0, 0)),
         salt_pepper=show("salt_pepper", 0.1, d(0.003, 0.03), 0.0),
+        # Lines and curves that stand out more than the text (wheezy-like generators draw a
+        # dark curve through light grey text): without it, "the darkest strokes are the text"
+        # would hold on every training sample.
+        clutter_contrast=show("dark_clutter", 0.2, d.integer(30, 120), 0),
     )
     amplitude = show("wave", 0.35, d(1, 4), 0.0)
     warp = WarpStyle(

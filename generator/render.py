@@ -535,7 +535,7 @@ def render_native(
     image = Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
     x0 = margin + offset_share * (avail_w - text_w)
     layer = Image.new("L", (w, h), 0) if with_text_layer else None
-    ink_colours = []
+    ink_colours, ink_lums = [], []
     colour = None
     contrast = 255.0
     for mask, x, top in zip(masks, xs, tops, strict=True):
@@ -544,6 +544,7 @@ def render_native(
             contrast = min(contrast, _distance(lum, bg_span))
             colour = _tinted(u, lum, c.saturation, channels)
         ink_colours.append(colour)
+        ink_lums.append(lum)
         top = margin + top
         left = round(x0 + x)
         image.paste(colour if channels == 3 else colour[0], (left, top), mask)
@@ -567,7 +568,12 @@ def render_native(
     band_lo, band_hi = h * 0.3, h * 0.7
 
     def stroke_fill():
-        picked = ink_colours[u.integer(0, len(ink_colours) - 1)]
+        k = u.integer(0, len(ink_colours) - 1)
+        picked = ink_colours[k]
+        if noise.clutter_contrast:  # beyond the text's luminance, away from the background
+            away = -1 if ink_lums[k] <= (bg_span[0] + bg_span[1]) / 2 else 1
+            lum = min(255.0, max(0.0, ink_lums[k] + away * noise.clutter_contrast))
+            picked = _tinted(u, lum, c.saturation, channels)
         return picked if channels == 3 else picked[0]
 
     if noise.cuts != (0, 0):  # background-coloured strokes through the glyphs

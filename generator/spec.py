@@ -117,6 +117,13 @@ class NoiseStyle:
     speckle: float = _bounded(0.0, 0.0, 0.5, "fraction of pixels replaced by random grey")
     cuts: IntRange = _bounded((0, 0), 0, 20, "strokes in the background colour cutting glyphs")
     salt_pepper: float = _bounded(0.0, 0.0, 0.5, "fraction of pixels set to black or white")
+    clutter_contrast: int = _bounded(
+        0,
+        0,
+        255,
+        "lines and curves this much farther from the background than the text (darker on a light"
+        " ground): clutter that stands out more than the text; 0 = in the text's colours",
+    )
     max_weight: float = _bounded(
         1.0,
         0.0,
@@ -150,6 +157,7 @@ FAMILIES: tuple[str, ...] = (
     "speckle",
     "cuts",
     "salt_pepper",
+    "dark_clutter",
     "wave",
     "elastic",
     "jpeg",

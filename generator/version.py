@@ -2,4 +2,4 @@
 
 __version__ = "0.1.0"
 # Bump whenever rendering changes the bytes of any sample: caches key on it, manifests record it.
-RENDER_VERSION = 4
+RENDER_VERSION = 5
