@@ -250,6 +250,10 @@ def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra)
     }
 
 
+# What an attack did before each of these settings existed (folders written then lack them).
+KEY_BEFORE_SETTING = {"scratch_warmup": 0, "passes": 40, "augment": "mild"}
+
+
 def _load_points(path: Path, key: dict) -> list[Point]:
     """Points an earlier run of the same attack recorded; refused if made with other settings."""
     if not path.exists():
@@ -261,8 +265,11 @@ def _load_points(path: Path, key: dict) -> list[Point]:
         data = read_json(path, shape)
     except JsonFileError as err:
         raise AttackError(f"{err}; delete {path} to start this attack over") from None
-    if data.get("key") != key:
-        changed = sorted(k for k in key if (data.get("key") or {}).get(k) != key[k])
+    # Settings added after a folder was written read as what that code did before they existed.
+    written = data.get("key") or {}
+    stored = {**KEY_BEFORE_SETTING, **written}
+    if {k: stored.get(k) for k in key} != key or set(written) - set(key):
+        changed = sorted(k for k in set(key) | set(written) if stored.get(k) != key.get(k))
         raise AttackError(
             f"{path.parent} holds an attack made with other settings ({', '.join(changed)}); "
             "give another --out, or delete that folder to start over"

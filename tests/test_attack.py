@@ -152,3 +152,18 @@ def test_kshot_steps_follow_the_passes():
     assert kshot_steps(1000, 32, passes=1000) == 3125  # a ceiling: 100 passes over 1,000
     with pytest.raises(AttackError, match="--passes"):
         AttackConfig(out=".", budget=Budget(samples=1), passes=0)
+
+
+def test_a_folder_written_before_a_setting_existed_resumes_with_its_old_value(tmp_path):
+    """An attack folder whose key predates --scratch-warmup was made without a warm-up: it
+    resumes with --scratch-warmup 0 and is refused with the new default."""
+    from benchmark.attack import _attack_key, _load_points, _save_points
+
+    old = AttackConfig(out=tmp_path, budget=Budget(samples=1), scratch_warmup=0)
+    key = _attack_key("t", "e", old)
+    written = {k: v for k, v in key.items() if k != "scratch_warmup"}
+    _save_points(tmp_path / "points.json", [], written)
+    assert _load_points(tmp_path / "points.json", key) == []
+    new = _attack_key("t", "e", AttackConfig(out=tmp_path, budget=Budget(samples=1)))
+    with pytest.raises(AttackError, match=r"other settings \(scratch_warmup\)"):
+        _load_points(tmp_path / "points.json", new)
