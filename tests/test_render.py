@@ -98,3 +98,21 @@ def test_strong_blur_and_elastic_warp_still_keep_ink_off_the_edge():
     for i in range(200):
         s = render_sample(spec, 9, i, with_text_layer=True)
         assert not touches_edge(s.text_layer.coverage), i
+
+
+@pytest.mark.parametrize("clutter_contrast", [0, 100])
+def test_dark_clutter_stands_out_more_than_the_text(clutter_contrast):
+    """noise.clutter_contrast draws lines and curves beyond the text's luminance, away from the
+    background; at 0 they are in the text's colour. Measured off the text's own pixels."""
+    spec = preset("easy").with_overrides(
+        color={"background": (230, 230), "text": (120, 120), "min_contrast": 90,
+               "saturation": 0},
+        noise={"lines": (2, 2), "curves": (1, 1), "line_width": (2, 2), "dots": (0, 0),
+               "clutter_contrast": clutter_contrast, "max_weight": 0.0},
+        warp={"blur": (0.0, 0.0)},
+    )  # fmt: skip
+    for i in range(5):
+        s = render_sample(spec, 7, i, with_text_layer=True)
+        gray = np.asarray(s.image.convert("L"), np.float32)
+        off_text = gray[s.text_layer.coverage == 0]
+        assert off_text.min() == pytest.approx(120 - clutter_contrast, abs=3)

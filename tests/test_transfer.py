@@ -37,10 +37,13 @@ def _shows(style, family: str) -> bool:
         "salt_pepper": n.salt_pepper > 0,
         "jpeg": w.jpeg != (0, 0),
         "gradient": c.gradient > 0,
+        "dark_clutter": n.clutter_contrast > 0,
     }[family]
 
 
-@pytest.mark.parametrize("family", ["captcha", "curves", "lines", "grid", "salt_pepper", "jpeg"])
+@pytest.mark.parametrize(
+    "family", ["captcha", "curves", "lines", "grid", "salt_pepper", "dark_clutter", "jpeg"]
+)
 def test_held_out_never_shows_and_only_always_does(family):
     held, only = fold_specs(family)
     assert not any(_shows(s, family) for s in _styles(held))
