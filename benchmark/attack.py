@@ -26,12 +26,13 @@ import torch
 
 from crnn.augment import STRENGTHS
 from crnn.checkpoint import load_training_model, read_training_meta
-from crnn.decode import greedy_decode
+from crnn.decode import DecoderError, DecoderSpec, parse_decoder
 from crnn.model import CRNN
 from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
 from crnn.registry import DEFAULT_MODEL
 from crnn.train import TrainConfig, train
+from crnn.views import view_batches
 from generator.errors import UserError
 from generator.io import atomic_write_text
 from generator.jsonfile import JsonFileError, read_json
@@ -99,6 +100,10 @@ class AttackConfig:
     workers: int = 0  # render processes beside training (0: render in the training process)
     passes: int = 40  # k-shot: training passes over the k labelled images
     augment: str = "mild"  # k-shot: none, mild or strong (crnn.augment)
+    # How every effort point is read: greedy or beam:K, each optionally +tta. "auto": an
+    # attacker reads with every trick it has, so with test-time views (greedy+tta, crnn.views)
+    # wherever the model keeps the aspect ratio, greedy for a stretch model.
+    decoder: str = "auto"
     seed: int = 0
     threads: int | None = None
     cache: Path | None = None
@@ -121,6 +126,23 @@ class AttackConfig:
             )
         if self.passes < 1:
             raise AttackError(f"--passes must be at least 1, got {self.passes}")
+        if self.decoder != "auto":
+            try:
+                spec = parse_decoder(self.decoder)
+            except DecoderError as err:
+                raise AttackError(f"--decoder: {err}") from None
+            if spec.modifiers:
+                raise AttackError(
+                    f"--decoder {self.decoder}: give greedy or beam:K, optionally +tta (effort "
+                    "points know no word list or length range)"
+                )
+            self.decoder = spec.name
+
+    def reader_for(self, model: CRNN) -> DecoderSpec:
+        """The decoder that reads ``model``'s effort points."""
+        if self.decoder == "auto":
+            return parse_decoder("greedy" if model.config.resize == "stretch" else "greedy+tta")
+        return parse_decoder(self.decoder)
 
 
 @dataclass
@@ -204,31 +226,44 @@ def effort_points(budget: Budget) -> list[int]:
     return points
 
 
-def read_accuracy(model: CRNN, evalset: EvalSet) -> int:
-    """Sequence-correct readings of the evaluation set (greedy decoding)."""
+def _inputs(model: CRNN, images, decoder: DecoderSpec) -> list[np.ndarray]:
+    """The model's input for each view (+tta), or the one plain input."""
     cfg = model.config
-    x = torch.from_numpy(preprocess_batch(evalset.images, cfg.height, cfg.width, cfg.resize))
+    if decoder.tta:
+        return view_batches(images, cfg.height, cfg.width, cfg.resize)
+    return [preprocess_batch(images, cfg.height, cfg.width, cfg.resize)]
+
+
+def _forward(model: CRNN, x: np.ndarray) -> np.ndarray:
     model.eval()
     outs = []
     with torch.inference_mode():
         for start in range(0, len(x), 256):
-            outs.append(model(x[start : start + 256]).float().numpy())
-    decoded = greedy_decode(np.concatenate(outs), cfg.charset)
+            outs.append(model(torch.from_numpy(x[start : start + 256])).float().numpy())
+    return np.concatenate(outs)
+
+
+def _read(model: CRNN, inputs: list[np.ndarray], decoder: DecoderSpec):
+    log_probs = [_forward(model, x) for x in inputs]
+    return decoder.decode(log_probs if decoder.tta else log_probs[0], model.config.charset)
+
+
+def read_accuracy(model: CRNN, evalset: EvalSet, decoder: DecoderSpec | None = None) -> int:
+    """Sequence-correct readings of the evaluation set (default: greedy, one view)."""
+    decoder = decoder or parse_decoder("greedy")
+    decoded = _read(model, _inputs(model, evalset.images, decoder), decoder)
     return sum(d.text == t for d, t in zip(decoded, evalset.texts, strict=True))
 
 
-def _ms_per_solve(model: CRNN, evalset: EvalSet, repeats: int = 30) -> float:
-    cfg = model.config
-    x = torch.from_numpy(
-        preprocess_batch(evalset.images[:repeats], cfg.height, cfg.width, cfg.resize)
-    )
-    model.eval()
-    with torch.inference_mode():
-        model(x[:1])  # warm-up
-        t0 = time.perf_counter()
-        for k in range(len(x)):
-            greedy_decode(model(x[k : k + 1]).float().numpy(), cfg.charset)
-    return (time.perf_counter() - t0) / max(len(x), 1) * 1e3
+def _ms_per_solve(model: CRNN, evalset: EvalSet, decoder: DecoderSpec, repeats: int = 30) -> float:
+    """One image at a time: every view's forward pass and the decoding (inputs prepared)."""
+    images = evalset.images[:repeats]
+    prepared = [_inputs(model, images[k : k + 1], decoder) for k in range(len(images))]
+    _read(model, prepared[0], decoder)  # warm-up
+    t0 = time.perf_counter()
+    for inputs in prepared:
+        _read(model, inputs, decoder)
+    return (time.perf_counter() - t0) / max(len(images), 1) * 1e3
 
 
 def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra) -> dict:
@@ -245,13 +280,14 @@ def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra)
         "lr_scratch": config.lr_scratch,
         "scratch_warmup": config.scratch_warmup,
         "ema": config.ema,
+        "decoder": config.decoder,
         "seed": config.seed,
         **extra,
     }
 
 
 # What an attack did before each of these settings existed (folders written then lack them).
-KEY_BEFORE_SETTING = {"scratch_warmup": 0, "passes": 40, "augment": "mild"}
+KEY_BEFORE_SETTING = {"scratch_warmup": 0, "passes": 40, "augment": "mild", "decoder": "greedy"}
 
 
 def _load_points(path: Path, key: dict) -> list[Point]:
@@ -323,7 +359,7 @@ def attack_style(
                     train(_segment(attacker, spec, style_ref, run_dir, steps, config))
                     cpu += (cpu_seconds() - t0) / 60
                 model = load_training_model(run_dir, averaged=True)
-            correct = read_accuracy(model, evalset)
+            correct = read_accuracy(model, evalset, config.reader_for(model))
             reached = samples
             point = Point(attacker, samples, steps, correct, evalset.n, round(cpu, 3))
             result.points.append(point)
@@ -336,9 +372,8 @@ def attack_style(
     # Seconds per solve of the strongest attacker's final model (the first attacker listed).
     for attacker in config.attackers:
         if (folder / f"run-{attacker}" / "state.json").exists():
-            result.ms_per_solve = _ms_per_solve(
-                load_training_model(folder / f"run-{attacker}", averaged=True), evalset
-            )
+            final = load_training_model(folder / f"run-{attacker}", averaged=True)
+            result.ms_per_solve = _ms_per_solve(final, evalset, config.reader_for(final))
             break
     # Points of every attacker recorded in the folder (a run may extend one attacker alone).
     result.points.sort(key=lambda p: (ATTACKERS.index(p.attacker), p.samples))
@@ -494,15 +529,15 @@ def attack_folder(
                     )  # fmt: skip
                     cpu = (cpu_seconds() - t0) / 60
                 model = load_training_model(run_dir, averaged=True)
-            point = Point("finetune", k, steps, read_accuracy(model, evalset), evalset.n,
-                          round(cpu, 3), draw=draw)  # fmt: skip
+            correct = read_accuracy(model, evalset, config.reader_for(model))
+            point = Point("finetune", k, steps, correct, evalset.n, round(cpu, 3), draw=draw)
             result.points.append(point)
             _save_points(points_file, result.points, key)
             if progress:
                 progress(f"{folder.name} k={k} draw {draw}: accuracy {point.accuracy:.3f}")
     if model is None:  # everything was done by an earlier run: time the pretrained reader
         model = pretrained
-    result.ms_per_solve = _ms_per_solve(model, evalset)
+    result.ms_per_solve = _ms_per_solve(model, evalset, config.reader_for(model))
     result.points.sort(key=lambda p: (p.samples, p.draw))
     return result
 

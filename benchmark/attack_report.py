@@ -144,9 +144,14 @@ def write_attack_report(
         f"{config.batch_size}, constant learning rate {config.lr_finetune:g} (fine-tuning) / "
         f"{config.lr_scratch:g} (scratch); "
         + (
-            f"each point reads the weights' moving average (decay {config.ema:g}). "
+            f"each point reads the weights' moving average (decay {config.ema:g}), "
             if config.ema
-            else "each point reads the raw weights. "
+            else "each point reads the raw weights, "
+        )
+        + (
+            "decoded greedy+tta (test-time views; greedy for a stretch model). "
+            if config.decoder == "auto"
+            else f"decoded {config.decoder}. "
         )
         + "CPU-minutes count every thread and render worker. A style is *broken* once an "
         "attacker reads ≥ 1 % (George et al., Science 2017).",

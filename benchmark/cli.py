@@ -54,8 +54,12 @@ def run(
         ),
     ] = None,
     decoders: Annotated[
-        str, typer.Option(help="Comma list of greedy and beam:K decoders to compare.")
-    ] = "greedy,beam:5,beam:10",
+        str,
+        typer.Option(
+            help="Comma list of decoders to compare: greedy, beam:K, with +len, +lexicon, +lm "
+            "and +tta (several views of each image; skipped for stretch models)."
+        ),
+    ] = "greedy,beam:5,beam:10,greedy+tta",
     out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
         "results/bench"
     ),
@@ -459,6 +463,14 @@ def attack(
             "or strong (also stretch, shear, sine warps, blur or grain)."
         ),
     ] = None,
+    decoder: Annotated[
+        str | None,
+        typer.Option(
+            help="How each effort point is read: greedy or beam:K, optionally +tta (several "
+            "views of each image; needs a model that keeps the aspect ratio). Default: "
+            "greedy+tta, or greedy for a stretch model."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
         "runs/attack"
     ),
@@ -509,6 +521,7 @@ def attack(
                 ("scratch_warmup", scratch_warmup),
                 ("passes", passes),
                 ("augment", augment),
+                ("decoder", decoder),
             )
             if value is not None
         },

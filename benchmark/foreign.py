@@ -11,7 +11,10 @@ captchabench; multicolorcaptcha is GPL and only ever runs here, as a test-image 
 
 Labels are 4-6 characters of digits + uppercase, O/0 and I/1 included (multicolorcaptcha draws
 its own 4-character text). Fonts: DejaVu Sans *Condensed*, a face outside the training pool.
-These generators use Python's global ``random``; the script seeds it, so folders regenerate.
+wheezy.captcha and multicolorcaptcha draw from Python's global ``random``, which the script seeds;
+the captcha package (>= 0.7.1) draws from ``secrets``, which the script points at a seeded
+generator while it renders (as generator/captcha_backend.py does), so every folder regenerates
+byte for byte.
 """
 
 from __future__ import annotations
@@ -63,9 +66,16 @@ def _wheezy(fonts):
 
 
 def _captcha_default(fonts):
-    from captcha.image import ImageCaptcha
+    import types
 
-    gen = ImageCaptcha(width=160, height=60)  # the package's own font and sizes
+    import captcha.image as ci
+
+    # captcha 0.7.1 looks `secrets` up at call time: give it the three methods it uses, seeded.
+    rnd = random.Random(random.getrandbits(64))
+    ci.secrets = types.SimpleNamespace(
+        randbelow=rnd.randrange, randbits=rnd.getrandbits, choice=rnd.choice
+    )
+    gen = ci.ImageCaptcha(width=160, height=60)  # the package's own font and sizes
     return lambda text: gen.generate_image(text)
 
 

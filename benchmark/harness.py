@@ -20,6 +20,7 @@ from crnn.metrics import char_accuracy, character_error_rate, sequence_accuracy
 from crnn.model import parameter_count
 from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
+from crnn.views import VIEWS, view_batches
 from generator.errors import UserError
 from generator.seeds import VALIDATION_SEED
 from generator.spec import CaptchaSpec
@@ -103,6 +104,14 @@ def _forward_speed(rec: Recognizer, x: torch.Tensor) -> tuple[float, float, np.n
     return per_image, batched, log_probs
 
 
+def _view_log_probs(rec: Recognizer, images, base: np.ndarray) -> list[np.ndarray]:
+    """Every test-time view's log-probabilities; the first view is the plain input, already
+    read. (Speed is counted as one forward pass per view, like the plain decoders' figures.)"""
+    cfg = rec.config
+    batches = view_batches(images, cfg.height, cfg.width, cfg.resize, VIEWS[1:])
+    return [base, *(rec.log_probs_of(torch.from_numpy(b), batch_size=256) for b in batches)]
+
+
 def _decode_timed(decoder: DecoderSpec, log_probs: np.ndarray, chars: str, context=None):
     t0 = time.perf_counter()
     decoded = decoder.decode(log_probs, chars, context=context)
@@ -152,13 +161,24 @@ def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progre
         if any(d.modifiers for d in decoders):
             context = decode_context(rec, evalset.spec, decoders)
             level.context = context_summary(context)
+        views = None
+        if any(d.tta for d in decoders) and cfg.resize != "stretch":
+            views = _view_log_probs(rec, evalset.images, log_probs)
         for decoder in decoders:
             if any(getattr(context, _NEEDS[m], None) is None for m in decoder.needs()):
                 level.skipped.append(
                     f"{decoder.name}: not applicable, {evalset.name} has no word list"
                 )
                 continue
-            decoded, decode_ms = _decode_timed(decoder, log_probs, chars, context)
+            if decoder.tta and views is None:
+                level.skipped.append(
+                    f"{decoder.name}: not applicable, the model stretches its input (no views)"
+                )
+                continue
+            decoded, decode_ms = _decode_timed(
+                decoder, views if decoder.tta else log_probs, chars, context
+            )
+            passes = len(views) if decoder.tta else 1  # forward passes per image
             preds = [d.text for d in decoded]
             conf = [d.confidence for d in decoded]
             correct = [t == p for t, p in zip(truths, preds, strict=True)]
@@ -174,8 +194,8 @@ def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progre
                     cer=character_error_rate(truths, preds),
                     mean_confidence=float(np.mean(conf)),
                     ece=expected_calibration_error(conf, correct),
-                    ms_per_image_batch1=ms1 + decode_ms,
-                    images_per_s_batched=1e3 / (1e3 / rate + decode_ms),
+                    ms_per_image_batch1=ms1 * passes + decode_ms,
+                    images_per_s_batched=1e3 / (passes * 1e3 / rate + decode_ms),
                     decode_ms_per_image=decode_ms,
                     acc_at_coverage={
                         f"{c:.2f}": accuracy_at_coverage(curve, c) for c in (0.5, 0.8, 0.9)
@@ -221,7 +241,7 @@ def decode_context(rec: Recognizer, spec: CaptchaSpec | None, decoders) -> Decod
         rec.config.resize,
     )  # fmt: skip
     log_probs = rec.log_probs_of(images)
-    tuner = lm_decoders[0]
+    tuner = replace(lm_decoders[0], tta=False)  # weights tuned on the plain view
     best = (-1.0, 0.0, 0.0)
     for alpha in ALPHAS:
         for beta in BETAS:

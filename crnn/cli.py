@@ -253,7 +253,14 @@ def predict(
         list[str], typer.Argument(help="Image files, folders (searched recursively) or globs.")
     ],
     model: ModelPath = None,
-    decoder: Annotated[str, typer.Option(help="greedy or beam:K (e.g. beam:10).")] = "greedy",
+    decoder: Annotated[
+        str | None,
+        typer.Option(
+            help="greedy or beam:K (e.g. beam:10), optionally +tta: read several views of each "
+            "image (crop margin, width) and keep the reading they agree on. Default: greedy+tta "
+            "for models that keep the aspect ratio (universal), greedy for stretch models."
+        ),
+    ] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="tsv, csv or json (every format has a header/keys).")
     ] = "tsv",
@@ -284,23 +291,25 @@ def predict(
 
     if fmt not in ("tsv", "csv", "json"):
         fail(PROG, f"--format must be tsv, csv or json, got {fmt!r}")
-    spec = parse_decoder(decoder)
+    spec = parse_decoder(decoder) if decoder is not None else None
     ref = resolve_model(model)
     paths = expand_inputs(images)
-    context = None
-    if spec.modifiers:
-        context = _decode_context(ref, lexicon, length, alpha, beta)
     if ref.is_onnx:
         from crnn.onnx_reader import OnnxReader
 
         reader = OnnxReader(ref.path)
-        results = spec.decode(reader.log_probs(paths, batch_size), reader.chars, context=context)
     else:
         from crnn.recognizer import Recognizer
         from crnn.train import resolve_device
 
-        rec = Recognizer.load(ref.path, device=str(resolve_device(device)))
-        results = spec.decode(rec.log_probs(paths, batch_size), rec.chars, context=context)
+        reader = Recognizer.load(ref.path, device=str(resolve_device(device)))
+    if spec is None:  # views need a model that keeps the aspect ratio
+        spec = parse_decoder("greedy" if reader.resize == "stretch" else "greedy+tta")
+    context = None
+    if spec.modifiers:
+        context = _decode_context(ref, lexicon, length, alpha, beta)
+    read = reader.view_log_probs if spec.tta else reader.log_probs
+    results = spec.decode(read(paths, batch_size), reader.chars, context=context)
     rows = [(str(p), r.text, round(r.confidence, 4)) for p, r in zip(paths, results, strict=True)]
     if fmt == "json":
         keys = ("path", "text", "confidence")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -301,7 +301,39 @@ def beam_decode(
 
 
 # --------------------------------------------------------------------------------------------
-# Decoder names used on command lines: "greedy", "beam:10"
+# Several views of one image (test-time augmentation, crnn.views)
+
+
+def ensemble(
+    view_log_probs: Sequence[np.ndarray], view_decoded: Sequence[Sequence[Decoded]], chars: str
+) -> list[Decoded]:
+    """One reading per image from several views of it: every view's reading is a candidate,
+    every view scores every candidate exactly (CTC forward pass), and the candidate with the
+    highest mean log-probability wins — a product of experts, so a reading one view is sure of
+    and the others find plausible beats one the base view alone prefers. Its ``log_prob`` is
+    that mean (the geometric mean of the views' probabilities)."""
+    if not view_log_probs or len(view_log_probs) != len(view_decoded):
+        raise DecoderError("an ensemble needs one decoded list per view, and at least one view")
+    n = len(view_decoded[0])
+    owners, candidates = [], []  # flattened (image, candidate) pairs: one CTC pass per view
+    for i in range(n):
+        for text in sorted({decoded[i].text for decoded in view_decoded}):  # sorted: ties
+            owners.append(i)
+            candidates.append(text)
+    tokens = [[chars.index(c) + 1 for c in text] for text in candidates]
+    score = np.zeros(len(candidates))
+    for log_probs in view_log_probs:
+        score += sequence_log_probs(np.asarray(log_probs)[owners], tokens)
+    score /= len(view_log_probs)
+    best: dict[int, int] = {}
+    for k, i in enumerate(owners):
+        if i not in best or score[k] > score[best[i]]:
+            best[i] = k
+    return [Decoded(candidates[best[i]], float(score[best[i]])) for i in range(n)]
+
+
+# --------------------------------------------------------------------------------------------
+# Decoder names used on command lines: "greedy", "beam:10", "greedy+tta"
 
 
 @dataclass(frozen=True)
@@ -324,12 +356,12 @@ class DecoderSpec:
     kind: str  # "greedy" | "beam"
     beam_width: int = 1
     modifiers: tuple[str, ...] = ()  # in MODIFIERS order: len, lexicon, lm
+    tta: bool = False  # read several views of each image (crnn.views) and ensemble them
 
     @property
     def name(self) -> str:
-        if self.kind == "greedy":
-            return "greedy"
-        return "+".join([f"beam:{self.beam_width}", *self.modifiers])
+        head = "greedy" if self.kind == "greedy" else f"beam:{self.beam_width}"
+        return "+".join([head, *self.modifiers, *(["tta"] if self.tta else [])])
 
     def needs(self) -> tuple[str, ...]:
         """What the context must supply: words for +lexicon, a language model for +lm."""
@@ -337,11 +369,22 @@ class DecoderSpec:
 
     def decode(
         self,
-        log_probs: np.ndarray,
+        log_probs: np.ndarray | Sequence[np.ndarray],
         chars: str,
         constraints: Constraints | None = None,
         context: DecodeContext | None = None,
     ) -> list[Decoded]:
+        """``log_probs``: a (B, T, C) batch, or for ``+tta`` a list of them, one per view (the
+        same images in the same order), as Recognizer.view_log_probs gives."""
+        if self.tta:
+            if isinstance(log_probs, np.ndarray):
+                raise DecoderError(
+                    f"decoder {self.name} reads several views of each image: give it one "
+                    "batch of log-probabilities per view"
+                )
+            single = replace(self, tta=False)
+            decoded = [single.decode(lp, chars, constraints, context) for lp in log_probs]
+            return ensemble(log_probs, decoded, chars)
         if self.modifiers:
             ctx = context or DecodeContext()
             missing = [m for m in self.needs() if getattr(ctx, _NEEDED[m]) is None]
@@ -373,18 +416,23 @@ class DecoderSpec:
 _NEEDED = {"lexicon": "words", "lm": "lm"}
 _WHAT = {"len": "a length range", "lexicon": "a word list", "lm": "a language model"}
 _DECODER_HELP = (
-    "use greedy or beam:K with an integer K >= 1, optionally +len, +lexicon, +lm "
-    "(e.g. beam:10, beam:10+lexicon)"
+    "use greedy or beam:K with an integer K >= 1, optionally +len, +lexicon, +lm, and +tta "
+    "for several views of each image (e.g. beam:10, beam:10+lexicon, greedy+tta)"
 )
 
 
 def parse_decoder(text: str) -> DecoderSpec:
     """``greedy``, ``beam:K`` (K >= 1) or ``beam:K+len``, ``+lexicon``, ``+lm`` and their
-    combinations, parsed strictly: anything else is an error."""
+    combinations, each optionally ``+tta``, parsed strictly: anything else is an error."""
     name = text.strip().lower()
-    if name == "greedy":
-        return DecoderSpec("greedy")
     head, *mods = name.split("+")
+    tta = "tta" in mods
+    if tta:
+        if mods.count("tta") > 1:
+            raise DecoderError(f"decoder {text!r}: +tta is given twice")
+        mods.remove("tta")
+    if head == "greedy" and not mods:
+        return DecoderSpec("greedy", tta=tta)
     kind, colon, width = head.partition(":")
     if kind != "beam" or not colon:
         raise DecoderError(f"unknown decoder {text!r}; {_DECODER_HELP}")
@@ -395,8 +443,8 @@ def parse_decoder(text: str) -> DecoderSpec:
         raise DecoderError(f"decoder {text!r}: beam width must be between 1 and 1000")
     unknown = [m for m in mods if m not in MODIFIERS]
     if unknown or len(set(mods)) != len(mods):
-        raise DecoderError(f"decoder {text!r}: modifiers are +len, +lexicon, +lm, each once")
-    return DecoderSpec("beam", k, tuple(m for m in MODIFIERS if m in mods))
+        raise DecoderError(f"decoder {text!r}: modifiers are +len, +lexicon, +lm, +tta, each once")
+    return DecoderSpec("beam", k, tuple(m for m in MODIFIERS if m in mods), tta=tta)
 
 
 def parse_decoders(text: str) -> list[DecoderSpec]:

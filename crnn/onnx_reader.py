@@ -20,6 +20,7 @@ from generator.errors import UserError
 
 from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
 from .preprocess import RESIZE_MODES, preprocess_batch, read_image
+from .views import VIEWS, view_batches
 
 
 class OnnxReaderError(UserError):
@@ -55,6 +56,15 @@ class OnnxReader:
         arrays = preprocess_batch(
             [read_image(im) for im in images], self.height, self.width, self.resize
         )
+        return self._run(arrays, batch_size)
+
+    def view_log_probs(self, images: Sequence[str | Path | Image.Image], batch_size: int = 64):
+        """One (N, T, C) array per test-time view (crnn.views), for the ``+tta`` decoders."""
+        opened = [read_image(im) for im in images]
+        batches = view_batches(opened, self.height, self.width, self.resize, VIEWS)
+        return [self._run(b, batch_size) for b in batches]
+
+    def _run(self, arrays: np.ndarray, batch_size: int) -> np.ndarray:
         outs = [
             self.session.run(["log_probs"], {"images": arrays[k : k + batch_size]})[0]
             for k in range(0, len(arrays), batch_size)
@@ -69,4 +79,5 @@ class OnnxReader:
         batch_size: int = 64,
     ) -> list[Decoded]:
         spec = parse_decoder(decoder) if isinstance(decoder, str) else decoder
-        return spec.decode(self.log_probs(images, batch_size), self.chars, constraints)
+        read = self.view_log_probs if spec.tta else self.log_probs
+        return spec.decode(read(images, batch_size), self.chars, constraints)

@@ -23,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from generator.errors import UserError
 
 RESIZE_MODES = ("stretch", "pad", "crop")
+_BILINEAR = Image.Resampling.BILINEAR
 MAX_SIDE = 4096  # the largest canvas a spec allows: anything bigger is not a captcha
 
 
@@ -68,9 +69,10 @@ CONTENT_MARGIN = 0.15
 MIN_EDGES = 20  # fewer edge pixels than this: no content found, keep the whole canvas
 
 
-def content_box(gray: np.ndarray) -> tuple[int, int, int, int]:
+def content_box(gray: np.ndarray, margin: float = CONTENT_MARGIN) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of the region of a grey (H, W) image that holds its content:
-    the text and whatever noise crosses it, without the empty canvas around them."""
+    the text and whatever noise crosses it, without the empty canvas around them; ``margin``
+    of the box's height is added on every side."""
     a = np.asarray(gray, dtype=np.int16)
     height, width = a.shape
     edges = np.zeros(a.shape, dtype=bool)
@@ -89,22 +91,32 @@ def content_box(gray: np.ndarray) -> tuple[int, int, int, int]:
 
     top, bottom = span(edges.sum(axis=1))
     left, right = span(edges.sum(axis=0))
-    margin = CONTENT_MARGIN * (bottom - top)
+    pad = margin * (bottom - top)
     return (
-        max(0, int(left - margin)),
-        max(0, int(top - margin)),
-        min(width, int(right + margin + 0.5) + 1),
-        min(height, int(bottom + margin + 0.5) + 1),
+        max(0, int(left - pad)),
+        max(0, int(top - pad)),
+        min(width, int(right + pad + 0.5) + 1),
+        min(height, int(bottom + pad + 0.5) + 1),
     )
 
 
 def model_pixels(
-    image: Image.Image, height: int, width: int, resize: str = "stretch"
+    image: Image.Image,
+    height: int,
+    width: int,
+    resize: str = "stretch",
+    margin: float = CONTENT_MARGIN,
+    hscale: float = 1.0,
 ) -> np.ndarray:
-    """Any PIL image -> float32 (H, W) grey levels 0..255 at the model's input size."""
+    """Any PIL image -> float32 (H, W) grey levels 0..255 at the model's input size.
+
+    ``margin`` (crop) and ``hscale`` (pad, crop: the canvas widened by this factor first) are
+    the dials of test-time views (crnn.views); their defaults are what training sees."""
     gray = image if image.mode == "L" else image.convert("L")
+    if hscale != 1.0 and resize != "stretch":
+        gray = gray.resize((max(1, round(gray.width * hscale)), gray.height), _BILINEAR)
     if resize == "crop":
-        box = content_box(np.asarray(gray))
+        box = content_box(np.asarray(gray), margin)
         if box != (0, 0, *gray.size):
             gray = gray.crop(box)
         resize = "pad"
@@ -131,14 +143,21 @@ def normalise(pixels: np.ndarray) -> np.ndarray:
     return pixels.astype(np.float32) * (2.0 / 255.0) - 1.0
 
 
-def preprocess(image: Image.Image, height: int, width: int, resize: str = "stretch") -> np.ndarray:
-    """Any PIL image -> float32 (1, H, W) in [-1, 1], grayscale, at the model's input size."""
-    return normalise(model_pixels(image, height, width, resize))[None]
+def preprocess(
+    image: Image.Image, height: int, width: int, resize: str = "stretch", **view
+) -> np.ndarray:
+    """Any PIL image -> float32 (1, H, W) in [-1, 1], grayscale, at the model's input size
+    (``view``: model_pixels' margin and hscale)."""
+    return normalise(model_pixels(image, height, width, resize, **view))[None]
 
 
 def preprocess_batch(
-    images: Sequence[Image.Image | np.ndarray], height: int, width: int, resize: str = "stretch"
+    images: Sequence[Image.Image | np.ndarray],
+    height: int,
+    width: int,
+    resize: str = "stretch",
+    **view,
 ) -> np.ndarray:
     """(N, 1, H, W) float32 model input for PIL images or uint8 (H, W) arrays."""
     as_images = (im if isinstance(im, Image.Image) else Image.fromarray(im) for im in images)
-    return np.stack([preprocess(im, height, width, resize) for im in as_images])
+    return np.stack([preprocess(im, height, width, resize, **view) for im in as_images])

@@ -22,6 +22,7 @@ from .decode import Constraints, Decoded, DecoderSpec, parse_decoder
 from .model import CRNN
 from .preprocess import ImageInputError, preprocess_batch, read_image
 from .registry import resolve_model
+from .views import VIEWS, View, view_batches
 
 _READABLE_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "RGBX", "I;16", "I"}
 _MIN_SIDE = 12
@@ -65,6 +66,10 @@ class Recognizer:
     def chars(self) -> str:
         return self.config.charset
 
+    @property
+    def resize(self) -> str:
+        return self.config.resize
+
     def _open(self, item: str | Path | Image.Image) -> Image.Image:
         name = "image" if isinstance(item, Image.Image) else str(item)
         image = read_image(item)
@@ -100,6 +105,20 @@ class Recognizer:
         )
         return self.log_probs_of(torch.from_numpy(arrays), batch_size)
 
+    def view_log_probs(
+        self,
+        images: Sequence[str | Path | Image.Image],
+        batch_size: int = 256,
+        views: Sequence[View] = VIEWS,
+    ) -> list[np.ndarray]:
+        """One (N, T, C) array per test-time view (crnn.views), for the ``+tta`` decoders."""
+        if not images:
+            raise ImageInputError("no images given")
+        opened = [self._open(im) for im in images]
+        cfg = self.config
+        batches = view_batches(opened, cfg.height, cfg.width, cfg.resize, views)
+        return [self.log_probs_of(torch.from_numpy(b), batch_size) for b in batches]
+
     def log_probs_of(self, tensor: torch.Tensor, batch_size: int = 256) -> np.ndarray:
         """Same, for already preprocessed (N, 1, H, W) input."""
         outs = []
@@ -118,4 +137,5 @@ class Recognizer:
         batch_size: int = 256,
     ) -> list[Decoded]:
         spec = parse_decoder(decoder) if isinstance(decoder, str) else decoder
-        return spec.decode(self.log_probs(images, batch_size), self.chars, constraints)
+        read = self.view_log_probs if spec.tta else self.log_probs
+        return spec.decode(read(images, batch_size), self.chars, constraints)

@@ -167,3 +167,37 @@ def test_a_folder_written_before_a_setting_existed_resumes_with_its_old_value(tm
     new = _attack_key("t", "e", AttackConfig(out=tmp_path, budget=Budget(samples=1)))
     with pytest.raises(AttackError, match=r"other settings \(scratch_warmup\)"):
         _load_points(tmp_path / "points.json", new)
+
+
+def test_effort_points_are_read_with_views_where_the_model_keeps_its_aspect(tmp_path):
+    """--decoder auto reads a crop/pad model with greedy+tta and a stretch model greedy; a
+    folder written before --decoder existed was read greedy, and resumes only so."""
+    from benchmark.attack import _attack_key, _load_points, _save_points, read_accuracy
+    from benchmark.evalsets import get_eval_set
+    from crnn.recognizer import Recognizer
+
+    auto = AttackConfig(out=tmp_path, budget=Budget(samples=1))
+    universal, reference = Recognizer.load("universal"), Recognizer.load("reference")
+    assert auto.reader_for(universal.model).name == "greedy+tta"
+    assert auto.reader_for(reference.model).name == "greedy"
+    assert AttackConfig(out=".", budget=Budget(samples=1), decoder="BEAM:5+tta").decoder == (
+        "beam:5+tta"
+    )
+    for bad in ("beam:5+lexicon", "nonsense", "greedy+len"):
+        with pytest.raises(AttackError, match="--decoder"):
+            AttackConfig(out=".", budget=Budget(samples=1), decoder=bad)
+    # The count matches the Recognizer's own +tta reading of the same images.
+    evalset = get_eval_set(preset("medium"), 24, cache=tmp_path / "cache")
+    views = auto.reader_for(universal.model)
+    from PIL import Image
+
+    readings = universal.predict([Image.fromarray(a) for a in evalset.images], views)
+    expected = sum(d.text == t for d, t in zip(readings, evalset.texts, strict=True))
+    assert read_accuracy(universal.model, evalset, views) == expected
+    # Old folders: no "decoder" in their key means greedy.
+    greedy = _attack_key("t", "e", AttackConfig(out=tmp_path, budget=Budget(samples=1),
+                                                decoder="greedy"))  # fmt: skip
+    _save_points(tmp_path / "points.json", [], {k: v for k, v in greedy.items() if k != "decoder"})
+    assert _load_points(tmp_path / "points.json", greedy) == []
+    with pytest.raises(AttackError, match=r"other settings \(decoder\)"):
+        _load_points(tmp_path / "points.json", _attack_key("t", "e", auto))

@@ -1,0 +1,76 @@
+"""Test-time views: read each captcha several ways, keep the reading the views agree on.
+
+One reading of a captcha depends on choices the picture never asked for: how tightly the canvas
+is cut to its content (``crop``) and how wide the text line is when it is fitted into the
+model's 32-pixel-high input. A glyph squeezed a little too much reads as its neighbour's
+look-alike (O as Q, 1 as 7); the same captcha widened by 15 % reads right. Each view below is one
+such choice; ``crnn.decode.ensemble`` lets every view score every view's reading and keeps the
+best mean (the ``+tta`` decoders: ``greedy+tta``, ``beam:10+tta``).
+
+The views were chosen on *validation-seed* samples of easy, medium, hard, universal and captcha
+(never an evaluation set, never a third-party captcha): ``python -m benchmark.perf_views``
+measures them side by side (results/views/). Torch-free, like crnn.preprocess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from generator.errors import UserError
+
+from .preprocess import CONTENT_MARGIN, preprocess_batch
+
+
+class ViewError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class View:
+    margin: float = CONTENT_MARGIN  # crop: share of the content's height kept around it
+    hscale: float = 1.0  # the canvas widened (> 1) or narrowed (< 1) before fitting
+
+    @property
+    def name(self) -> str:
+        return f"margin {self.margin:g}, width x{self.hscale:g}"
+
+
+# The first view is exactly what training sees, so a +tta decoder's base reading is the plain one.
+VIEWS: tuple[View, ...] = (
+    View(),
+    View(margin=0.05),
+    View(margin=0.3),
+    View(hscale=0.9),
+    View(hscale=1.15),
+    View(hscale=1.3),
+)
+
+
+def check_resize(resize: str) -> None:
+    """Views move the crop and the aspect ratio: a model that stretches every image to its
+    input size has neither."""
+    if resize == "stretch":
+        raise ViewError(
+            "+tta needs a model that keeps the aspect ratio (resize pad or crop); this one "
+            "stretches every image to its input size"
+        )
+
+
+def view_batches(
+    images: Sequence[Image.Image | np.ndarray],
+    height: int,
+    width: int,
+    resize: str,
+    views: Sequence[View] = VIEWS,
+) -> list[np.ndarray]:
+    """One (N, 1, H, W) model input per view, the images in the same order in each."""
+    check_resize(resize)
+    pil = [im if isinstance(im, Image.Image) else Image.fromarray(im) for im in images]
+    return [
+        preprocess_batch(pil, height, width, resize, margin=v.margin, hscale=v.hscale)
+        for v in views
+    ]
