@@ -268,12 +268,18 @@ def _ms_per_solve(model: CRNN, evalset: EvalSet, decoder: DecoderSpec, repeats: 
 
 def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra) -> dict:
     """Everything that shapes an attack's points: a folder resumed with any other settings
-    (a re-tuned style, a new renderer, another init or learning rate) would mix two curves."""
+    (a re-tuned style, a new renderer, another init or learning rate) would mix two curves.
+    The init is keyed by its weights too: a name such as `universal` means whatever model the
+    installed package ships (folders written before this was keyed are refused, to be safe)."""
+    from crnn.checkpoint import weights_digest
+    from crnn.registry import resolve_model
+
     return {
         "target": target,
         "evalset": evalset_digest,
         "render_version": RENDER_VERSION,
         "init": config.init,
+        "init_weights": weights_digest(resolve_model(config.init).path),
         "arch": config.arch,
         "batch_size": config.batch_size,
         "lr_finetune": config.lr_finetune,

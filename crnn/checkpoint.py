@@ -164,6 +164,14 @@ def read_model_config(config_file: Path) -> tuple[ModelConfig, dict[str, Any]]:
         raise CheckpointError(f"{config_file} is not a captchabench model config: {err}") from None
 
 
+def weights_digest(path: str | Path) -> str:
+    """sha256 (16 hex digits) of a model's weights file: which weights a name meant when."""
+    import hashlib
+
+    weights, _ = _resolve(path)
+    return hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+
+
 def read_config(path: str | Path) -> tuple[ModelConfig, dict[str, Any]]:
     """The model config of a run directory or .safetensors file, without loading weights."""
     return read_model_config(_resolve(path)[1])

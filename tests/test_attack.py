@@ -201,3 +201,23 @@ def test_effort_points_are_read_with_views_where_the_model_keeps_its_aspect(tmp_
     assert _load_points(tmp_path / "points.json", greedy) == []
     with pytest.raises(AttackError, match=r"other settings \(decoder\)"):
         _load_points(tmp_path / "points.json", _attack_key("t", "e", auto))
+
+
+def test_a_folder_made_from_other_init_weights_is_refused(tmp_path):
+    """`--init universal` names whatever the package ships: a folder made from an older
+    universal model must not be extended by the new one."""
+    from benchmark.attack import _attack_key, _load_points, _save_points
+    from crnn.checkpoint import weights_digest
+    from crnn.registry import resolve_model
+
+    config = AttackConfig(out=tmp_path, budget=Budget(samples=1))
+    key = _attack_key("t", "e", config)
+    assert key["init_weights"] == weights_digest(resolve_model("universal").path)
+    assert key["init_weights"] != _attack_key("t", "e", AttackConfig(
+        out=tmp_path, budget=Budget(samples=1), init="reference"))["init_weights"]  # fmt: skip
+    _save_points(tmp_path / "points.json", [], {**key, "init_weights": "0" * 16})
+    with pytest.raises(AttackError, match=r"other settings \(init_weights\)"):
+        _load_points(tmp_path / "points.json", key)
+    _save_points(tmp_path / "old.json", [], {k: v for k, v in key.items() if k != "init_weights"})
+    with pytest.raises(AttackError, match=r"init_weights"):
+        _load_points(tmp_path / "old.json", key)
