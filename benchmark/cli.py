@@ -10,6 +10,7 @@ import typer
 
 from crnn.registry import DEFAULT_MODEL
 from generator.cliutil import command_line, fail, make_app, run_app
+from generator.spec import FAMILIES
 
 PROG = "bench"
 app = make_app(
@@ -321,9 +322,8 @@ def transfer(
         typer.Option(
             "--hold-out",
             "-f",
-            help="Families to leave out, one model each (comma list): captcha, inverted, "
-            "gradient, grain, texture, dots, lines, curves, grid, speckle, cuts, salt_pepper, "
-            "wave, elastic, jpeg, or font:FAMILY (`bench transfer --list` names them).",
+            help=f"Families to leave out, one model each (comma list): {', '.join(FAMILIES)}, "
+            "or font:FAMILY (`bench transfer --list` names them).",
         ),
     ] = "captcha,curves,font:AmaticSC",
     steps: Annotated[int, typer.Option(help="Training steps per model (batch 64).")] = 3000,
