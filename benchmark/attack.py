@@ -32,7 +32,7 @@ from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
 from crnn.registry import DEFAULT_MODEL
 from crnn.train import TrainConfig, train
-from crnn.views import view_batches
+from crnn.views import default_decoder, view_batches
 from generator.errors import UserError
 from generator.io import atomic_write_text
 from generator.jsonfile import JsonFileError, read_json
@@ -141,7 +141,7 @@ class AttackConfig:
     def reader_for(self, model: CRNN) -> DecoderSpec:
         """The decoder that reads ``model``'s effort points."""
         if self.decoder == "auto":
-            return parse_decoder("greedy" if model.config.resize == "stretch" else "greedy+tta")
+            return parse_decoder(default_decoder(model.config.resize))
         return parse_decoder(self.decoder)
 
 

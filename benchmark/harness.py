@@ -20,7 +20,7 @@ from crnn.metrics import char_accuracy, character_error_rate, sequence_accuracy
 from crnn.model import parameter_count
 from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
-from crnn.views import VIEWS, view_batches
+from crnn.views import VIEWS, has_views, view_batches
 from generator.errors import UserError
 from generator.seeds import VALIDATION_SEED
 from generator.spec import CaptchaSpec
@@ -162,7 +162,7 @@ def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progre
             context = decode_context(rec, evalset.spec, decoders)
             level.context = context_summary(context)
         views = None
-        if any(d.tta for d in decoders) and cfg.resize != "stretch":
+        if any(d.tta for d in decoders) and has_views(cfg.resize):
             views = _view_log_probs(rec, evalset.images, log_probs)
         for decoder in decoders:
             if any(getattr(context, _NEEDS[m], None) is None for m in decoder.needs()):

@@ -303,8 +303,10 @@ def predict(
         from crnn.train import resolve_device
 
         reader = Recognizer.load(ref.path, device=str(resolve_device(device)))
-    if spec is None:  # views need a model that keeps the aspect ratio
-        spec = parse_decoder("greedy" if reader.resize == "stretch" else "greedy+tta")
+    if spec is None:
+        from crnn.views import default_decoder
+
+        spec = parse_decoder(default_decoder(reader.resize))
     context = None
     if spec.modifiers:
         context = _decode_context(ref, lexicon, length, alpha, beta)

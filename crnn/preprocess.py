@@ -23,7 +23,6 @@ from PIL import Image, UnidentifiedImageError
 from generator.errors import UserError
 
 RESIZE_MODES = ("stretch", "pad", "crop")
-_BILINEAR = Image.Resampling.BILINEAR
 MAX_SIDE = 4096  # the largest canvas a spec allows: anything bigger is not a captcha
 
 
@@ -114,7 +113,8 @@ def model_pixels(
     the dials of test-time views (crnn.views); their defaults are what training sees."""
     gray = image if image.mode == "L" else image.convert("L")
     if hscale != 1.0 and resize != "stretch":
-        gray = gray.resize((max(1, round(gray.width * hscale)), gray.height), _BILINEAR)
+        widened = (max(1, round(gray.width * hscale)), gray.height)
+        gray = gray.resize(widened, Image.Resampling.BILINEAR)
     if resize == "crop":
         box = content_box(np.asarray(gray), margin)
         if box != (0, 0, *gray.size):

@@ -50,10 +50,19 @@ VIEWS: tuple[View, ...] = (
 )
 
 
-def check_resize(resize: str) -> None:
+def has_views(resize: str) -> bool:
     """Views move the crop and the aspect ratio: a model that stretches every image to its
     input size has neither."""
-    if resize == "stretch":
+    return resize != "stretch"
+
+
+def default_decoder(resize: str) -> str:
+    """How a model reads when no decoder is named: with views wherever it has them."""
+    return "greedy+tta" if has_views(resize) else "greedy"
+
+
+def check_resize(resize: str) -> None:
+    if not has_views(resize):
         raise ViewError(
             "+tta needs a model that keeps the aspect ratio (resize pad or crop); this one "
             "stretches every image to its input size"
