@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -22,7 +23,8 @@ import torch
 
 from crnn.decode import ensemble, greedy_decode
 from crnn.recognizer import Recognizer
-from crnn.views import VIEWS, view_batches
+from crnn.views import VIEWS, check_resize, view_batches
+from generator.errors import UserError
 from generator.io import atomic_write_text
 from generator.sample import render_sample
 from generator.seeds import VALIDATION_SEED
@@ -66,8 +68,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="write OUT.json and OUT.txt")
     args = parser.parse_args()
+    if args.n < 1 or args.threads < 1:
+        parser.error("--n and --threads must be at least 1")
     torch.set_num_threads(args.threads)
-    rec = Recognizer.load(args.model)
+    try:
+        rec = Recognizer.load(args.model)
+        check_resize(rec.resize)
+    except UserError as err:
+        sys.exit(f"perf_views: {err}")
     rows = [measure(rec, style, args.n) for style in STYLES]
     lines = [
         f"model {args.model or 'universal'}; {args.n} validation-seed samples per style; "

@@ -159,3 +159,19 @@ def test_crnn_predict_reads_with_views_by_default_where_it_can(tmp_path, capsys)
         main, ["predict", paths[0], "-m", "reference", "--decoder", "greedy+tta"], capsys
     )
     assert code == 2 and "keeps the aspect ratio" in err and "Traceback" not in err
+
+
+def test_perf_views_answers_bad_input_in_one_line(monkeypatch, capsys):
+    from benchmark import perf_views
+
+    for argv, message in (
+        (["--model", "nowhere"], "perf_views: model not found: nowhere"),
+        (["--model", "reference"], "perf_views: +tta needs a model that keeps the aspect ratio"),
+        (["--n", "0"], "--n and --threads must be at least 1"),
+    ):
+        monkeypatch.setattr("sys.argv", ["perf_views", *argv])
+        with pytest.raises(SystemExit) as done:
+            perf_views.main()
+        code = done.value.code
+        text = code if isinstance(code, str) else capsys.readouterr().err
+        assert code != 0 and message in text and "Traceback" not in text
