@@ -26,7 +26,7 @@ import torch
 
 from crnn.augment import STRENGTHS
 from crnn.checkpoint import load_training_model, read_training_meta
-from crnn.decode import DecoderError, DecoderSpec, parse_decoder
+from crnn.decode import Constraints, DecoderError, DecoderSpec, parse_decoder, reading_alphabet
 from crnn.model import CRNN
 from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
@@ -104,6 +104,10 @@ class AttackConfig:
     # attacker reads with every trick it has, so with test-time views (greedy+tta, crnn.views)
     # wherever the model keeps the aspect ratio, greedy for a stretch model.
     decoder: str = "auto"
+    # style: effort points on a rendered style are read within its alphabet (an attacker sees
+    # it in a handful of captchas), so `universal` never answers a 0, 1, I or O on a preset
+    # that draws none; model: the model's whole alphabet. A folder declares no alphabet.
+    alphabet: str = "style"
     seed: int = 0
     threads: int | None = None
     cache: Path | None = None
@@ -124,6 +128,8 @@ class AttackConfig:
             raise AttackError(
                 f"--augment must be one of {', '.join(STRENGTHS)}, not {self.augment!r}"
             )
+        if self.alphabet not in ("style", "model"):
+            raise AttackError(f"--alphabet must be style or model, got {self.alphabet!r}")
         if self.passes < 1:
             raise AttackError(f"--passes must be at least 1, got {self.passes}")
         if self.decoder != "auto":
@@ -243,26 +249,45 @@ def _forward(model: CRNN, x: np.ndarray) -> np.ndarray:
     return np.concatenate(outs)
 
 
-def _read(model: CRNN, inputs: list[np.ndarray], decoder: DecoderSpec):
+def _read(model: CRNN, inputs: list[np.ndarray], decoder: DecoderSpec, alphabet=None):
     log_probs = [_forward(model, x) for x in inputs]
-    return decoder.decode(log_probs if decoder.tta else log_probs[0], model.config.charset)
+    constraints = None if alphabet is None else Constraints(allowed=alphabet)
+    return decoder.decode(
+        log_probs if decoder.tta else log_probs[0], model.config.charset, constraints
+    )
 
 
-def read_accuracy(model: CRNN, evalset: EvalSet, decoder: DecoderSpec | None = None) -> int:
-    """Sequence-correct readings of the evaluation set (default: greedy, one view)."""
+def target_alphabet(model: CRNN, evalset: EvalSet, config: AttackConfig) -> str | None:
+    """The characters effort points are read within: the style's, when narrower than the
+    model's and ``config.alphabet`` is style; None (the model's) otherwise."""
+    if config.alphabet != "style" or evalset.spec is None:
+        return None
+    return reading_alphabet(model.config.charset, evalset.spec.charset.chars)
+
+
+def read_accuracy(
+    model: CRNN,
+    evalset: EvalSet,
+    decoder: DecoderSpec | None = None,
+    alphabet: str | None = None,
+) -> int:
+    """Sequence-correct readings of the evaluation set (default: greedy, one view, the
+    model's whole alphabet)."""
     decoder = decoder or parse_decoder("greedy")
-    decoded = _read(model, _inputs(model, evalset.images, decoder), decoder)
+    decoded = _read(model, _inputs(model, evalset.images, decoder), decoder, alphabet)
     return sum(d.text == t for d, t in zip(decoded, evalset.texts, strict=True))
 
 
-def _ms_per_solve(model: CRNN, evalset: EvalSet, decoder: DecoderSpec, repeats: int = 30) -> float:
+def _ms_per_solve(
+    model: CRNN, evalset: EvalSet, decoder: DecoderSpec, alphabet=None, repeats: int = 30
+) -> float:
     """One image at a time: every view's forward pass and the decoding (inputs prepared)."""
     images = evalset.images[:repeats]
     prepared = [_inputs(model, images[k : k + 1], decoder) for k in range(len(images))]
-    _read(model, prepared[0], decoder)  # warm-up
+    _read(model, prepared[0], decoder, alphabet)  # warm-up
     t0 = time.perf_counter()
     for inputs in prepared:
-        _read(model, inputs, decoder)
+        _read(model, inputs, decoder, alphabet)
     return (time.perf_counter() - t0) / max(len(images), 1) * 1e3
 
 
@@ -293,7 +318,13 @@ def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra)
 
 
 # What an attack did before each of these settings existed (folders written then lack them).
-KEY_BEFORE_SETTING = {"scratch_warmup": 0, "passes": 40, "augment": "mild", "decoder": "greedy"}
+KEY_BEFORE_SETTING = {
+    "scratch_warmup": 0,
+    "passes": 40,
+    "augment": "mild",
+    "decoder": "greedy",
+    "alphabet": "model",
+}
 
 
 def _load_points(path: Path, key: dict) -> list[Point]:
@@ -337,7 +368,7 @@ def attack_style(
     evalset = get_eval_set(spec, config.n_eval, config.cache)
     result = StyleAttack(spec.name, spec.digest(), evalset.digest)
     points_file = folder / "points.json"
-    key = _attack_key(spec.digest(), evalset.digest, config)
+    key = _attack_key(spec.digest(), evalset.digest, config, alphabet=config.alphabet)
     done = _load_points(points_file, key)
     result.points = list(done)
     if config.threads:
@@ -365,7 +396,8 @@ def attack_style(
                     train(_segment(attacker, spec, style_ref, run_dir, steps, config))
                     cpu += (cpu_seconds() - t0) / 60
                 model = load_training_model(run_dir, averaged=True)
-            correct = read_accuracy(model, evalset, config.reader_for(model))
+            alphabet = target_alphabet(model, evalset, config)
+            correct = read_accuracy(model, evalset, config.reader_for(model), alphabet)
             reached = samples
             point = Point(attacker, samples, steps, correct, evalset.n, round(cpu, 3))
             result.points.append(point)
@@ -379,7 +411,9 @@ def attack_style(
     for attacker in config.attackers:
         if (folder / f"run-{attacker}" / "state.json").exists():
             final = load_training_model(folder / f"run-{attacker}", averaged=True)
-            result.ms_per_solve = _ms_per_solve(final, evalset, config.reader_for(final))
+            result.ms_per_solve = _ms_per_solve(
+                final, evalset, config.reader_for(final), target_alphabet(final, evalset, config)
+            )
             break
     # Points of every attacker recorded in the folder (a run may extend one attacker alone).
     result.points.sort(key=lambda p: (ATTACKERS.index(p.attacker), p.samples))

@@ -153,6 +153,12 @@ def write_attack_report(
             if config.decoder == "auto"
             else f"decoded {config.decoder}. "
         )
+        + (
+            "A style's points are read within its alphabet (what it draws), a folder's with the "
+            "model's whole alphabet. "
+            if config.alphabet == "style"
+            else "Every point is read with the model's whole alphabet. "
+        )
         + "CPU-minutes count every thread and render worker. A style is *broken* once an "
         "attacker reads ≥ 1 % (George et al., Science 2017).",
         "",

@@ -13,6 +13,7 @@ from generator.cliutil import command_line, fail, make_app, run_app
 from generator.spec import FAMILIES
 
 PROG = "bench"
+ALPHABETS = ("style", "model")  # --alphabet: read within the target's alphabet, or the model's
 app = make_app(
     PROG, "Benchmark a captcha recognizer per difficulty level and compare CTC decoders."
 )
@@ -75,6 +76,14 @@ def run(
         Path | None,
         typer.Option(help="A `bench human` answers database: add people's accuracy per level."),
     ] = None,
+    alphabet: Annotated[
+        str,
+        typer.Option(
+            help="style: read each level within its own alphabet (what an attacker who has "
+            "seen a few of its captchas does; a labelled folder declares none); model: let the "
+            "model answer any character it knows."
+        ),
+    ] = "style",
 ) -> None:
     """Evaluate a model on reserved-seed evaluation sets and write OUT/report.md, metrics.csv,
     metrics.json, predictions.csv (every sample's reading) and figures/."""
@@ -86,6 +95,9 @@ def run(
 
     specs = resolve_levels(difficulty)
     decoder_specs = parse_decoders(decoders)
+    if alphabet not in ALPHABETS:
+        fail(PROG, f"--alphabet must be style or model, got {alphabet!r}")
+    within = alphabet == "style"
     if not 0 < n <= MAX_EVAL_N:
         fail(PROG, f"--n must be a number of samples from 1 to {MAX_EVAL_N:,}, got {n}")
     if out.exists() and not out.is_dir():
@@ -107,9 +119,9 @@ def run(
 
         folder = open_labelled_folder(data)
         check_charset(folder, rec.chars, str(model or DEFAULT_MODEL))
-        result = evaluate_sets(rec, [folder_eval_set(folder)], decoder_specs, progress)
+        result = evaluate_sets(rec, [folder_eval_set(folder)], decoder_specs, progress, within)
     else:
-        result = evaluate(rec, specs, n, decoder_specs, cache, progress=progress)
+        result = evaluate(rec, specs, n, decoder_specs, cache, progress, within)
     report = write_report(result, out, command_line(), str(model or DEFAULT_MODEL))
     if human is not None:
         from benchmark.human.report import machine_accuracy, write_human_report
@@ -471,6 +483,14 @@ def attack(
             "greedy+tta, or greedy for a stretch model."
         ),
     ] = None,
+    alphabet: Annotated[
+        str | None,
+        typer.Option(
+            help="style (default): read a style's effort points within its alphabet, as an "
+            "attacker who has seen its captchas does; model: the model's whole alphabet. A "
+            "labelled folder declares no alphabet and is read with the model's."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Report directory.")] = Path(
         "runs/attack"
     ),
@@ -522,6 +542,7 @@ def attack(
                 ("passes", passes),
                 ("augment", augment),
                 ("decoder", decoder),
+                ("alphabet", alphabet),
             )
             if value is not None
         },

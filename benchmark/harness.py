@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from crnn.data import render_eval_set
-from crnn.decode import DecodeContext, DecoderSpec
+from crnn.decode import Constraints, DecodeContext, DecoderSpec, reading_alphabet
 from crnn.lm import CharNgram
 from crnn.metrics import char_accuracy, character_error_rate, sequence_accuracy
 from crnn.model import parameter_count
@@ -81,6 +81,7 @@ class LevelResult:
     images: object = field(default=None, repr=False)  # what was read, for the misread gallery
     skipped: list[str] = field(default_factory=list)  # decoders that do not apply to this level
     context: dict = field(default_factory=dict)  # length range, lexicon size, tuned LM weights
+    alphabet: str | None = None  # read within these characters (the style's), if narrower
 
 
 @dataclass
@@ -112,9 +113,11 @@ def _view_log_probs(rec: Recognizer, images, base: np.ndarray) -> list[np.ndarra
     return [base, *(rec.log_probs_of(torch.from_numpy(b), batch_size=256) for b in batches)]
 
 
-def _decode_timed(decoder: DecoderSpec, log_probs: np.ndarray, chars: str, context=None):
+def _decode_timed(
+    decoder: DecoderSpec, log_probs: np.ndarray, chars: str, context=None, constraints=None
+):
     t0 = time.perf_counter()
-    decoded = decoder.decode(log_probs, chars, context=context)
+    decoded = decoder.decode(log_probs, chars, constraints, context)
     return decoded, (time.perf_counter() - t0) / max(len(log_probs), 1) * 1e3
 
 
@@ -125,8 +128,10 @@ def evaluate(
     decoders: list[DecoderSpec],
     cache: Path | None = None,
     progress=None,
+    within_alphabet: bool = True,
 ) -> BenchResult:
-    """Read each style's reserved-seed evaluation set with every decoder."""
+    """Read each style's reserved-seed evaluation set with every decoder (within the style's
+    alphabet unless ``within_alphabet`` is False: see evaluate_sets)."""
     for spec in specs:
         missing = set(spec.charset.chars) - set(rec.chars)
         if missing:
@@ -135,11 +140,22 @@ def evaluate(
                 f"{''.join(sorted(missing))!r}"
             )
     evalsets = (get_eval_set(spec, n, cache) for spec in specs)
-    return evaluate_sets(rec, evalsets, decoders, progress)
+    return evaluate_sets(rec, evalsets, decoders, progress, within_alphabet)
 
 
-def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progress=None):
-    """Read evaluation sets (rendered styles or labelled folders) with every decoder."""
+def evaluate_sets(
+    rec: Recognizer,
+    evalsets,
+    decoders: list[DecoderSpec],
+    progress=None,
+    within_alphabet: bool = True,
+):
+    """Read evaluation sets (rendered styles or labelled folders) with every decoder.
+
+    A rendered style declares its alphabet, and an attacker reads it too (a handful of
+    captchas shows it): with ``within_alphabet`` a model that writes more characters than the
+    style (``universal``'s 0, 1, I, O on a confusable-free preset) reads within the style's.
+    A labelled folder declares none, so it is read with the model's whole alphabet."""
     chars = rec.chars
     levels: list[LevelResult] = []
     for evalset in evalsets:
@@ -157,6 +173,11 @@ def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progre
         )
         level.images = evalset.images
         truths = evalset.texts
+        constraints = None
+        if within_alphabet and evalset.spec is not None:
+            level.alphabet = reading_alphabet(chars, evalset.spec.charset.chars)
+            if level.alphabet is not None:
+                constraints = Constraints(allowed=level.alphabet)
         context = None
         if any(d.modifiers for d in decoders):
             context = decode_context(rec, evalset.spec, decoders)
@@ -176,7 +197,7 @@ def evaluate_sets(rec: Recognizer, evalsets, decoders: list[DecoderSpec], progre
                 )
                 continue
             decoded, decode_ms = _decode_timed(
-                decoder, views if decoder.tta else log_probs, chars, context
+                decoder, views if decoder.tta else log_probs, chars, context, constraints
             )
             passes = len(views) if decoder.tta else 1  # forward passes per image
             preds = [d.text for d in decoded]

@@ -182,6 +182,7 @@ def write_report(result: BenchResult, out: Path, command: str, model_path: str) 
                 "decoders": decoders,
                 "comparisons": lv.comparisons,
                 "decode_context": lv.context,
+                "read_within_alphabet": lv.alphabet,
                 "not_applicable": lv.skipped,
             }
         )
@@ -206,6 +207,17 @@ def write_report(result: BenchResult, out: Path, command: str, model_path: str) 
         "10 equal-width bins. ms/img (b=1): forward pass of one image plus decoding.",
         "",
     ]
+    model_chars = str(result.model.get("charset") or "")
+    for lv in result.levels:
+        if lv.alphabet is not None:
+            left_out = "".join(ch for ch in model_chars if ch not in lv.alphabet)
+            md.append(
+                f"- {lv.level}: read within the style's alphabet ({len(lv.alphabet)} characters; "
+                f"the model's {left_out or 'others'} never answered), as an attacker who has "
+                "seen a few of its captchas would (`--alphabet model` reads with all of them)."
+            )
+    if any(lv.alphabet is not None for lv in result.levels):
+        md.append("")
     md += ["## Greedy against the other decoders", ""]
     md += [
         "| level | decoders | only greedy right | only other right | McNemar exact p | "

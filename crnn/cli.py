@@ -247,6 +247,18 @@ def _model_chars(ref) -> str:
     return read_config(ref.path)[0].charset
 
 
+def _alphabet_constraint(alphabet: str, model_chars: str):
+    """``--alphabet``: a charset preset or literal characters, all of them writable."""
+    from crnn.decode import Constraints
+    from generator.charset import Charset
+
+    chars = Charset.resolve(alphabet).chars
+    unknown = "".join(ch for ch in chars if ch not in model_chars)
+    if unknown:
+        fail(PROG, f"--alphabet: the model cannot write {unknown!r} (it writes {model_chars!r})")
+    return Constraints(allowed=chars)
+
+
 @app.command()
 def predict(
     images: Annotated[
@@ -279,6 +291,13 @@ def predict(
     ] = None,
     alpha: Annotated[float, typer.Option(help="Language-model weight for +lm.")] = 0.5,
     beta: Annotated[float, typer.Option(help="Per-character bonus for +lm.")] = 0.0,
+    alphabet: Annotated[
+        str | None,
+        typer.Option(
+            help="Answer only with these characters: a charset name (e.g. safe_upper_digits) "
+            "or the characters themselves, when you know what your captchas draw."
+        ),
+    ] = None,
 ) -> None:
     """Read captchas: one row per image with its path, the text and the confidence
     P(text | image). An .onnx --model runs on onnxruntime alone (no torch import)."""
@@ -310,8 +329,9 @@ def predict(
     context = None
     if spec.modifiers:
         context = _decode_context(ref, lexicon, length, alpha, beta)
+    constraints = _alphabet_constraint(alphabet, reader.chars) if alphabet else None
     read = reader.view_log_probs if spec.tta else reader.log_probs
-    results = spec.decode(read(paths, batch_size), reader.chars, context=context)
+    results = spec.decode(read(paths, batch_size), reader.chars, constraints, context)
     rows = [(str(p), r.text, round(r.confidence, 4)) for p, r in zip(paths, results, strict=True)]
     if fmt == "json":
         keys = ("path", "text", "confidence")

@@ -171,6 +171,30 @@ class Constraints:
         return self._trie is None or text in self._trie
 
 
+def within_alphabet(log_probs: np.ndarray, chars: str, allowed: str) -> np.ndarray:
+    """Log-probabilities conditioned on the answer using only ``allowed`` characters (and
+    blank): the other labels' columns become -inf and every frame is renormalised.
+
+    Every CTC path has one term per frame, so renormalising multiplies every admissible
+    string's probability by the same factor: decoders rank exactly as they would by skipping
+    the other labels, and confidences read P(text | image, text within the alphabet)."""
+    keep = np.array([True] + [ch in allowed for ch in chars])
+    if not keep[1:].any():
+        raise DecoderError(f"the model cannot write any of the allowed characters {allowed!r}")
+    lp = np.where(keep, np.asarray(log_probs), -np.inf)
+    top = lp.max(axis=-1, keepdims=True)
+    return (lp - top - np.log(np.exp(lp - top).sum(axis=-1, keepdims=True))).astype(
+        np.asarray(log_probs).dtype
+    )
+
+
+def reading_alphabet(model_chars: str, target_chars: str) -> str | None:
+    """The model's characters a target can write, or None when that is all of them (nothing
+    to restrict). Characters the model cannot write are the caller's to refuse."""
+    shared = "".join(ch for ch in model_chars if ch in set(target_chars))
+    return None if len(shared) == len(model_chars) else shared
+
+
 def _lse(a: float, b: float) -> float:
     if a == NEG_INF:
         return b
@@ -376,6 +400,17 @@ class DecoderSpec:
     ) -> list[Decoded]:
         """``log_probs``: a (B, T, C) batch, or for ``+tta`` a list of them, one per view (the
         same images in the same order), as Recognizer.view_log_probs gives."""
+        if constraints is not None and constraints.allowed is not None:
+            # Masking once, up front, keeps greedy greedy (a constraint would send it through
+            # beam search) and lets every view of +tta score candidates on the same footing.
+            allowed = constraints.allowed
+            if isinstance(log_probs, np.ndarray):
+                log_probs = within_alphabet(log_probs, chars, allowed)
+            else:
+                log_probs = [within_alphabet(lp, chars, allowed) for lp in log_probs]
+            constraints = replace(constraints, allowed=None)
+            if constraints == Constraints():
+                constraints = None
         if self.tta:
             if isinstance(log_probs, np.ndarray):
                 raise DecoderError(

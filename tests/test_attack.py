@@ -104,6 +104,7 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
         (["attack", "--scratch-warmup", "-5"], "--scratch-warmup must be 0 or more"),
         (["attack", "--passes", "0"], "--passes must be at least 1"),
         (["attack", "--augment", "wild"], "--augment must be one of none, mild, strong"),
+        (["attack", "--alphabet", "mine"], "--alphabet must be style or model"),
     ],
 )
 def test_bad_attack_input_is_one_line(argv, message, capsys, tmp_path):
@@ -221,3 +222,39 @@ def test_a_folder_made_from_other_init_weights_is_refused(tmp_path):
     _save_points(tmp_path / "old.json", [], {k: v for k, v in key.items() if k != "init_weights"})
     with pytest.raises(AttackError, match=r"init_weights"):
         _load_points(tmp_path / "old.json", key)
+
+
+def test_a_styles_effort_points_are_read_within_its_alphabet(tmp_path):
+    """universal on hard (no 0, 1, I, O): --alphabet style reads as the harness does within the
+    style's alphabet; model reads the whole; folders written before the setting read whole."""
+    from benchmark.attack import (
+        _attack_key,
+        _load_points,
+        _save_points,
+        read_accuracy,
+        target_alphabet,
+    )
+    from benchmark.evalsets import get_eval_set
+    from benchmark.harness import evaluate
+    from crnn.decode import parse_decoder
+    from crnn.recognizer import Recognizer
+
+    universal = Recognizer.load("universal")
+    evalset = get_eval_set(preset("hard"), 30, cache=tmp_path / "cache")
+    style = AttackConfig(out=tmp_path, budget=Budget(samples=1))
+    whole = AttackConfig(out=tmp_path, budget=Budget(samples=1), alphabet="model")
+    alphabet = target_alphabet(universal.model, evalset, style)
+    assert alphabet == preset("hard").charset.chars and len(alphabet) == 32
+    assert target_alphabet(universal.model, evalset, whole) is None
+    greedy = parse_decoder("greedy")
+    for within in (True, False):
+        bench = evaluate(universal, [preset("hard")], 30, [greedy], tmp_path / "cache",
+                         within_alphabet=within).levels[0].decoders[0]  # fmt: skip
+        correct = read_accuracy(universal.model, evalset, greedy, alphabet if within else None)
+        assert correct == round(bench.seq_acc * 30)
+    # Folders written before --alphabet existed were read with the whole alphabet.
+    key = _attack_key("t", "e", whole, alphabet="model")
+    _save_points(tmp_path / "points.json", [], {k: v for k, v in key.items() if k != "alphabet"})
+    assert _load_points(tmp_path / "points.json", key) == []
+    with pytest.raises(AttackError, match=r"other settings \(alphabet\)"):
+        _load_points(tmp_path / "points.json", _attack_key("t", "e", style, alphabet="style"))

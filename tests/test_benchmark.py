@@ -215,3 +215,29 @@ def test_compare_runs_mcnemar_on_the_samples_both_reports_read(tmp_path, capsys)
     code, text, _ = bench(["compare", str(tmp_path / "a"), str(tmp_path / "c")], capsys)
     row = next(line for line in text.splitlines() if line.startswith("| hard | greedy"))
     assert row.endswith("| **no** | — | — | — |"), row
+
+
+def test_bench_run_reads_a_style_within_its_alphabet(tmp_path, capsys):
+    """universal writes 0, 1, I and O; hard draws none. Read within hard's alphabet, no answer
+    uses them, and every answer the whole alphabet gave without them is unchanged (the best
+    path held none of them, so masking them moves no frame's argmax)."""
+    out = {}
+    for alphabet in ("style", "model"):
+        out[alphabet] = tmp_path / alphabet
+        argv = ["run", "-d", "hard", "--n", "40", "--decoders", "greedy", "--alphabet", alphabet,
+                "-o", str(out[alphabet]), "--cache", str(tmp_path / "cache")]  # fmt: skip
+        code, _, err = bench(argv, capsys)
+        assert code == 0, err
+    read = {a: pd.read_csv(o / "predictions.csv", keep_default_na=False) for a, o in out.items()}
+    within, whole = read["style"].prediction.tolist(), read["model"].prediction.tolist()
+    assert not any(set(p) & set("01IO") for p in within)
+    kept = [(w, m) for w, m in zip(within, whole, strict=True) if not set(m) & set("01IO")]
+    assert kept and all(w == m for w, m in kept)
+    assert (
+        "read within the style's alphabet (32 characters; the model's 01IO"
+        in (out["style"] / "report.md").read_text()
+    )
+    levels = json.loads((out["style"] / "metrics.json").read_text())["levels"]
+    assert len(levels[0]["read_within_alphabet"]) == 32
+    code, _, err = bench(["run", "-d", "hard", "--alphabet", "mine"], capsys)
+    assert code == 2 and "--alphabet must be style or model" in err

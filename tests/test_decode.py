@@ -17,7 +17,9 @@ from crnn.decode import (
     parse_decoder,
     parse_decoders,
     prefix_beam_search,
+    reading_alphabet,
     sequence_log_probs,
+    within_alphabet,
 )
 
 NO_PRUNING = float("-inf")
@@ -230,3 +232,48 @@ def test_bad_constraints():
         Constraints(min_len=3, max_len=2)
     with pytest.raises(DecoderError):
         Constraints(lexicon=())
+
+
+@settings(max_examples=80, deadline=None)
+@given(logits_small, st.integers(0, 2))
+def test_within_alphabet_is_the_oracle_conditioned_on_the_alphabet(logits, dropped):
+    """P(text | image, text uses only the allowed characters), by enumerating every alignment:
+    the masked, renormalised frames give each admissible string exactly that probability."""
+    lp = log_softmax(logits)
+    chars = "abc"[: lp.shape[1] - 1]
+    allowed = chars.replace(chars[dropped % len(chars)], "") or chars
+    truth = {t: p for t, p in oracle(lp, chars).items() if all(c in allowed for c in t)}
+    total = sum(truth.values())
+    masked = within_alphabet(lp, chars, allowed)
+    for text, p in oracle(masked, chars).items():
+        assert all(c in allowed for c in text) or p == 0.0
+        if p:
+            assert math.isclose(p, truth[text] / total, rel_tol=1e-9)
+
+
+def test_greedy_within_an_alphabet_takes_the_best_allowed_label_per_frame():
+    # Frames: O (0.6) over D (0.3); blank; 7 (0.5) over T (0.4). Without O and 7: "DT".
+    chars = "7DOT"
+    p = np.array([[0.05, 0.0, 0.3, 0.6, 0.05], [0.9, 0.02, 0.02, 0.03, 0.03],
+                  [0.05, 0.5, 0.0, 0.05, 0.4]]) + 1e-6  # fmt: skip
+    lp = np.log(p / p.sum(1, keepdims=True))[None]
+    assert parse_decoder("greedy").decode(lp, chars)[0].text == "O7"
+    within = parse_decoder("greedy").decode(lp, chars, Constraints(allowed="DT"))[0]
+    assert within.text == "DT"
+    # Its confidence is conditioned on the alphabet, so it beats the unconditioned one.
+    plain = math.exp(sequence_log_probs(lp[0][None], [[2, 4]])[0])
+    assert within.confidence > plain
+    # The same reading through every view of +tta, and through a beam.
+    views = [lp, lp]
+    assert (
+        parse_decoder("greedy+tta").decode(views, chars, Constraints(allowed="DT"))[0].text == "DT"
+    )
+    assert parse_decoder("beam:4").decode(lp, chars, Constraints(allowed="DT"))[0].text == "DT"
+
+
+def test_reading_alphabet():
+    assert reading_alphabet("0123ABCO", "123ABC") == "123ABC"
+    assert reading_alphabet("ABC", "CBA") is None  # nothing to restrict
+    assert reading_alphabet("ABC", "ABCD") is None  # D is the caller's to refuse
+    with pytest.raises(DecoderError, match="cannot write any"):
+        within_alphabet(np.zeros((1, 2, 3)), "AB", "Z")

@@ -159,6 +159,17 @@ def test_crnn_predict_reads_with_views_by_default_where_it_can(tmp_path, capsys)
         main, ["predict", paths[0], "-m", "reference", "--decoder", "greedy+tta"], capsys
     )
     assert code == 2 and "keeps the aspect ratio" in err and "Traceback" not in err
+    # --alphabet: the readings a charset name allows, as the library reads them.
+    from crnn.decode import Constraints
+    from generator.charset import PRESETS
+
+    code, out, err = invoke(main, ["predict", *paths, "--alphabet", "safe_upper_digits"], capsys)
+    assert code == 0, err
+    safe = Constraints(allowed=PRESETS["safe_upper_digits"])
+    expected = [d.text for d in Recognizer.load("universal").predict(paths, "greedy+tta", safe)]
+    assert [line.split("\t")[1] for line in out.splitlines()[1:]] == expected
+    code, _, err = invoke(main, ["predict", paths[0], "--alphabet", "abc"], capsys)
+    assert code == 2 and "--alphabet: the model cannot write 'abc'" in err
 
 
 def test_perf_views_answers_bad_input_in_one_line(monkeypatch, capsys):
