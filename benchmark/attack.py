@@ -100,6 +100,12 @@ class AttackConfig:
     workers: int = 0  # render processes beside training (0: render in the training process)
     passes: int = 40  # k-shot: training passes over the k labelled images
     augment: str = "mild"  # k-shot: none, mild or strong (crnn.augment)
+    # Self-training on unlabelled images (k-shot with --unlabelled): the fine-tuned reader's
+    # readings at least this confident become labels (0.7: universal's readings that sure are
+    # 92-99 % right on the validation samples of medium and hard, results/attack/selftrain.md) ...
+    pseudo_confidence: float = 0.7
+    # ... and the reader trains this many passes over them (beside the k labelled ones).
+    pseudo_passes: int = 10
     # How every effort point is read: greedy or beam:K, each optionally +tta. "auto": an
     # attacker reads with every trick it has, so with test-time views (greedy+tta, crnn.views)
     # wherever the model keeps the aspect ratio, greedy for a stretch model.
@@ -132,6 +138,11 @@ class AttackConfig:
             raise AttackError(f"--alphabet must be style or model, got {self.alphabet!r}")
         if self.passes < 1:
             raise AttackError(f"--passes must be at least 1, got {self.passes}")
+        if not 0 < self.pseudo_confidence <= 1 or self.pseudo_passes < 1:
+            raise AttackError(
+                "--pseudo-confidence must be in (0, 1] and --pseudo-passes at least 1, got "
+                f"{self.pseudo_confidence} and {self.pseudo_passes}"
+            )
         if self.decoder != "auto":
             try:
                 spec = parse_decoder(self.decoder)
@@ -503,11 +514,15 @@ def attack_folder(
     test_share: float = 0.3,
     mix: CaptchaSpec | None = None,
     progress: Callable[[str], None] | None = None,
+    unlabelled=None,
 ) -> StyleAttack:
     """k-shot fine-tuning of the pretrained reader on a real folder: a fixed held-out test
-    split, ``draws`` random draws of k training images per k, each fine-tuned and read."""
-    from PIL import Image
+    split, ``draws`` random draws of k training images per k, each fine-tuned and read.
 
+    With ``unlabelled`` (benchmark.folders.ImageFolder: captchas an attacker downloads without
+    answers), a second attacker self-trains: each fine-tuned reader labels those images, and
+    the confident readings join its k labelled images for one more fine-tuning from the
+    pretrained model (GeeSolver's setting: a few hundred labelled, thousands unlabelled)."""
     from .evalsets import folder_eval_set
     from .folders import check_charset, held_out_split
 
@@ -521,65 +536,140 @@ def attack_folder(
             f"--shots {too_many[0]} is more than the {len(pool)} images left for training in "
             f"{folder.root} ({len(test_idx)} are held out for testing); lower --shots"
         )
+    extra = {}
+    if unlabelled is not None:
+        _check_no_test_images(unlabelled, folder, test_idx)
+        extra = {
+            "unlabelled": unlabelled.digest,
+            "pseudo_confidence": config.pseudo_confidence,
+            "pseudo_passes": config.pseudo_passes,
+        }
     out = config.out / folder.name
     out.mkdir(parents=True, exist_ok=True)
     points_file = out / "points.json"
     mix_digest = mix.digest() if mix is not None else None
     key = _attack_key(
         folder.digest, evalset.digest, config, test_share=test_share, mix=mix_digest,
-        passes=config.passes, augment=config.augment,
+        passes=config.passes, augment=config.augment, **extra,
     )  # fmt: skip
     result = StyleAttack(folder.name, "folder", evalset.digest, _load_points(points_file, key))
-    done = {(p.samples, p.draw) for p in result.points}
+    done = {(p.attacker, p.samples, p.draw): p for p in result.points}
     if config.threads:
         torch.set_num_threads(config.threads)
+
+    def record(point: Point) -> None:
+        result.points.append(point)
+        done[(point.attacker, point.samples, point.draw)] = point
+        _save_points(points_file, result.points, key)
+        if progress:
+            progress(
+                f"{folder.name} {point.attacker} k={point.samples} draw {point.draw}: "
+                f"accuracy {point.accuracy:.3f}"
+            )
+
     model = None
     for k in shots:
         for draw in range(1 if k == 0 else draws):
-            if (k, draw) in done:
-                continue
-            cpu, steps = 0.0, 0
-            if k == 0:
-                model = pretrained
-            else:
-                steps = kshot_steps(k, config.batch_size, config.passes)
+            picked = []
+            if k:
                 rng = np.random.default_rng(np.random.SeedSequence([config.seed, k, draw]))
                 picked = rng.choice(pool, size=k, replace=False).tolist()
-                examples = (
-                    [Image.fromarray(folder.images[i]) for i in picked],
-                    [folder.texts[i] for i in picked],
-                )
-                run_dir = out / f"k{k}-draw{draw}"
-                finished = (run_dir / "state.json").exists() and (
-                    read_training_meta(run_dir)["step"] >= steps
-                )
-                if not finished:
-                    t0 = cpu_seconds()
-                    train(
-                        TrainConfig(
-                            out=run_dir, init=config.init, steps=steps,
-                            batch_size=config.batch_size, lr=config.lr_finetune,
-                            curriculum=0.0, seed=config.seed + draw, val_every=steps,
-                            ema=config.ema, augment=config.augment, workers=0,
-                            threads=config.threads, progress=False,
-                            resume=(run_dir / "state.json").exists(),
-                        ),
-                        examples=examples,
-                        mix=mix,
-                    )  # fmt: skip
-                    cpu = (cpu_seconds() - t0) / 60
-                model = load_training_model(run_dir, averaged=True)
-            correct = read_accuracy(model, evalset, config.reader_for(model))
-            point = Point("finetune", k, steps, correct, evalset.n, round(cpu, 3), draw=draw)
-            result.points.append(point)
-            _save_points(points_file, result.points, key)
+            labelled = ([folder.images[i] for i in picked], [folder.texts[i] for i in picked])
+            run_dir = out / f"k{k}-draw{draw}"
+            if ("finetune", k, draw) not in done:
+                steps = kshot_steps(k, config.batch_size, config.passes) if k else 0
+                cpu = _fine_tune(run_dir, labelled, steps, draw, config, mix) if k else 0.0
+                model = load_training_model(run_dir, averaged=True) if k else pretrained
+                correct = read_accuracy(model, evalset, config.reader_for(model))
+                record(Point("finetune", k, steps, correct, evalset.n, round(cpu, 3), draw=draw))
+            if unlabelled is None or ("selftrain", k, draw) in done:
+                continue
+            teacher = load_training_model(run_dir, averaged=True) if k else pretrained
+            images, texts = pseudo_labels(teacher, unlabelled.images, config)
             if progress:
-                progress(f"{folder.name} k={k} draw {draw}: accuracy {point.accuracy:.3f}")
+                progress(
+                    f"{folder.name} k={k} draw {draw}: {len(texts)} of {unlabelled.n} "
+                    f"unlabelled images read with confidence >= {config.pseudo_confidence:g}"
+                )
+            if not texts:  # nothing confident: the self-trainer is the fine-tuner
+                ft = done[("finetune", k, draw)]
+                record(replace_point(ft, attacker="selftrain"))
+                continue
+            # Half of every batch labelled (repeated to match), half pseudo-labelled.
+            repeat = max(1, round(len(texts) / k)) if k else 0
+            mixed = (labelled[0] * repeat + images, labelled[1] * repeat + texts)
+            steps = selftrain_steps(k, len(texts), config)
+            self_dir = out / f"k{k}-draw{draw}-self"
+            cpu = done[("finetune", k, draw)].cpu_minutes
+            cpu += _fine_tune(self_dir, mixed, steps, draw, config, mix)
+            model = load_training_model(self_dir, averaged=True)
+            correct = read_accuracy(model, evalset, config.reader_for(model))
+            record(Point("selftrain", k, steps, correct, evalset.n, round(cpu, 3), draw=draw))
     if model is None:  # everything was done by an earlier run: time the pretrained reader
         model = pretrained
     result.ms_per_solve = _ms_per_solve(model, evalset, config.reader_for(model))
-    result.points.sort(key=lambda p: (p.samples, p.draw))
+    result.points.sort(key=lambda p: (FOLDER_ATTACKERS.index(p.attacker), p.samples, p.draw))
     return result
+
+
+FOLDER_ATTACKERS = ("finetune", "selftrain")
+
+
+def selftrain_steps(k: int, n_pseudo: int, config: AttackConfig) -> int:
+    """The fine-tuner's steps for its k labelled images, plus ``pseudo_passes`` over the
+    pseudo-labelled ones (at least the fine-tuner's 150)."""
+    labelled = kshot_steps(k, config.batch_size, config.passes) if k else 0
+    pseudo = math.ceil(config.pseudo_passes * n_pseudo / config.batch_size)
+    return max(150, labelled + pseudo)
+
+
+def replace_point(point: Point, **changes) -> Point:
+    keys = ("attacker", "samples", "steps", "correct", "n", "cpu_minutes", "draw")
+    return Point(**{k: changes.get(k, getattr(point, k)) for k in keys})
+
+
+def _fine_tune(run_dir: Path, examples, steps: int, draw: int, config: AttackConfig, mix) -> float:
+    """Fine-tune the pretrained reader on (grey arrays, labels); CPU-minutes spent (0 when an
+    earlier run already finished it)."""
+    from PIL import Image
+
+    finished = (run_dir / "state.json").exists() and read_training_meta(run_dir)["step"] >= steps
+    if finished:
+        return 0.0
+    t0 = cpu_seconds()
+    train(
+        TrainConfig(
+            out=run_dir, init=config.init, steps=steps, batch_size=config.batch_size,
+            lr=config.lr_finetune, curriculum=0.0, seed=config.seed + draw, val_every=steps,
+            ema=config.ema, augment=config.augment, workers=0, threads=config.threads,
+            progress=False, resume=(run_dir / "state.json").exists(),
+        ),
+        examples=([Image.fromarray(a) for a in examples[0]], list(examples[1])),
+        mix=mix,
+    )  # fmt: skip
+    return (cpu_seconds() - t0) / 60
+
+
+def pseudo_labels(
+    teacher: CRNN, images: list[np.ndarray], config: AttackConfig
+) -> tuple[list[np.ndarray], list[str]]:
+    """The images ``teacher`` reads with confidence >= config.pseudo_confidence, and those
+    readings (its usual reader: views where it has them; never an empty reading)."""
+    decoder = config.reader_for(teacher)
+    decoded = _read(teacher, _inputs(teacher, images, decoder), decoder)
+    keep = [i for i, d in enumerate(decoded) if d.text and d.confidence >= config.pseudo_confidence]
+    return [images[i] for i in keep], [decoded[i].text for i in keep]
+
+
+def _check_no_test_images(unlabelled, folder, test_idx: list[int]) -> None:
+    """An unlabelled image that is also a test image would let the attacker train on it."""
+    test = {folder.image_sha[i] for i in test_idx}
+    shared = sum(sha in test for sha in unlabelled.image_sha)
+    if shared:
+        raise AttackError(
+            f"{shared} of the images in {unlabelled.root} are also in the held-out test split of "
+            f"{folder.root}: self-training on them would read the test; remove them"
+        )
 
 
 def _load_pretrained(name: str):

@@ -21,7 +21,7 @@ def _effort(point) -> str:
     if point is None:
         return "not reached"
     if point.samples == 0:
-        return "0 (as shipped)"
+        return "0 labelled (self-trained)" if point.attacker == "selftrain" else "0 (as shipped)"
     return f"{point.samples:,} samples ({point.cpu_minutes:.1f} CPU-min)"
 
 
@@ -53,6 +53,9 @@ def verdict(result: StyleAttack, budget: str) -> str:
     )
 
 
+COLOURS = {"finetune": "tab:blue", "scratch": "tab:orange", "selftrain": "tab:green"}
+
+
 def table(results: list[StyleAttack]) -> pd.DataFrame:
     rows = []
     for r in results:
@@ -71,7 +74,7 @@ def plot(results: list[StyleAttack], path: Path) -> None:
 
     fig, axes = plt.subplots(1, len(results), figsize=(4.6 * len(results), 3.6), squeeze=False)
     for ax, r in zip(axes[0], results, strict=True):
-        for attacker, colour in (("finetune", "tab:blue"), ("scratch", "tab:orange")):
+        for attacker, colour in COLOURS.items():
             curve = r.curve(attacker)
             if not curve:
                 continue
@@ -158,6 +161,15 @@ def write_attack_report(
             "model's whole alphabet. "
             if config.alphabet == "style"
             else "Every point is read with the model's whole alphabet. "
+        )
+        + (
+            "selftrain: each fine-tuned reader (k = 0: the pretrained one) labels the "
+            "unlabelled images, keeps its readings of confidence ≥ "
+            f"{config.pseudo_confidence:g}, and is fine-tuned again from `{config.init}` on its "
+            f"k labelled images (half of every batch) and those ({config.pseudo_passes} passes); "
+            "its CPU-minutes include the fine-tuner's. "
+            if any(p.attacker == "selftrain" for r in results for p in r.points)
+            else ""
         )
         + "CPU-minutes count every thread and render worker. A style is *broken* once an "
         "attacker reads ≥ 1 % (George et al., Science 2017).",

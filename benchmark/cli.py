@@ -418,6 +418,25 @@ def attack(
             "training batch is rendered from it."
         ),
     ] = None,
+    unlabelled: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --data: a folder of unlabelled captchas of the same kind (labels in it are "
+            "ignored). Adds a self-training attacker: each fine-tuned reader labels them, and its "
+            "confident readings join its k labelled images for a second fine-tuning."
+        ),
+    ] = None,
+    pseudo_confidence: Annotated[
+        float | None,
+        typer.Option(
+            help="With --unlabelled: keep readings at least this confident, P(text | image) "
+            "(default 0.7)."
+        ),
+    ] = None,
+    pseudo_passes: Annotated[
+        int | None,
+        typer.Option(help="With --unlabelled: training passes over the kept images (default 10)."),
+    ] = None,
     budget: Annotated[
         str,
         typer.Option(
@@ -507,6 +526,8 @@ def attack(
 
     if data is not None and difficulty is not None:
         fail(PROG, "give --difficulty (a synthetic style) or --data (a labelled folder), not both")
+    if unlabelled is not None and data is None:
+        fail(PROG, "--unlabelled goes with --data (self-training on a folder's kind of captcha)")
     difficulty = difficulty or "hard"
     specs = resolve_levels(difficulty) if data is None else []
     refs = [p.strip() for p in difficulty.split(",") if p.strip()]
@@ -543,6 +564,8 @@ def attack(
                 ("augment", augment),
                 ("decoder", decoder),
                 ("alphabet", alphabet),
+                ("pseudo_confidence", pseudo_confidence),
+                ("pseudo_passes", pseudo_passes),
             )
             if value is not None
         },
@@ -554,16 +577,19 @@ def attack(
     say = lambda line: typer.echo(f"  {line}", err=True)  # noqa: E731
     if data is not None:
         from benchmark.evalsets import resolve_levels as styles
-        from benchmark.folders import open_labelled_folder
+        from benchmark.folders import open_image_folder, open_labelled_folder
 
         mix_spec = styles(mix)[0] if mix else None
         folder = open_labelled_folder(data)
-        results = [attack_folder(folder, config, shot_list, draws, test_share, mix_spec, say)]
+        pool = open_image_folder(unlabelled) if unlabelled is not None else None
+        results = [attack_folder(folder, config, shot_list, draws, test_share, mix_spec, say, pool)]
     else:
         results = [
             attack_style(spec, ref, config, say) for spec, ref in zip(specs, refs, strict=True)
         ]
     spent = f"k ≤ {max(shot_list)} labelled images" if data is not None else None
+    if spent and unlabelled is not None:
+        spent += f" (+ {pool.n:,} unlabelled for self-training)"
     report = write_attack_report(results, config, command_line(), spent)
     for r in results:
         typer.echo(verdict(r, spent or config.budget.describe()).replace("**", ""))

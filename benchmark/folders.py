@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ class LabelledFolder:
     texts: list[str]
     images: list[np.ndarray]  # uint8 (H, W) grayscale, sizes may differ
     digest: str
+    image_sha: list[str] = field(default_factory=list)  # sha256 of each image file's bytes
 
     @property
     def n(self) -> int:
@@ -56,6 +57,7 @@ class LabelledFolder:
             [self.texts[k] for k in indices],
             [self.images[k] for k in indices],
             self.digest,
+            [self.image_sha[k] for k in indices] if self.image_sha else [],
         )
 
 
@@ -115,29 +117,78 @@ def open_labelled_folder(path: str | Path) -> LabelledFolder:
             f"{root / label_file} lists {len(rows)} images; at most {MAX_FOLDER_IMAGES:,}"
         )
     digest = hashlib.sha256((root / label_file).read_bytes())
-    names, texts, images = [], [], []
-    inside = root.resolve()
+    names, texts, images, shas = [], [], [], []
     for name, text in rows:
         if not text:
             raise FolderError(f"{root / label_file}: {name!r} has an empty label")
-        file = (root / name).resolve()
-        if inside not in file.parents:
-            raise FolderError(f"{root / label_file}: {name!r} points outside the folder")
-        try:
-            data = file.read_bytes()
-        except FileNotFoundError:
-            raise FolderError(f"{root / label_file} lists {name}, which is missing") from None
-        except OSError as err:
-            raise FolderError(f"cannot read {root / name}: {err.strerror or err}") from None
-        try:
-            gray = np.asarray(read_image(data, str(root / name)).convert("L"))
-        except ImageInputError as err:
-            raise FolderError(str(err)) from None
-        digest.update(hashlib.sha256(data).digest())
+        gray, sha = _read_grey(root, name, f"{root / label_file} lists {name}, which is missing")
+        digest.update(bytes.fromhex(sha))
         names.append(name)
         texts.append(text)
         images.append(gray)
-    return LabelledFolder(root, names, texts, images, digest.hexdigest())
+        shas.append(sha)
+    return LabelledFolder(root, names, texts, images, digest.hexdigest(), shas)
+
+
+def _read_grey(root: Path, name: str, missing: str) -> tuple[np.ndarray, str]:
+    """One image of a folder as a grayscale array, with the sha256 of its bytes."""
+    file = (root / name).resolve()
+    if root.resolve() not in file.parents:
+        raise FolderError(f"{root}: {name!r} points outside the folder")
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise FolderError(missing) from None
+    except OSError as err:
+        raise FolderError(f"cannot read {root / name}: {err.strerror or err}") from None
+    try:
+        gray = np.asarray(read_image(data, str(root / name)).convert("L"))
+    except ImageInputError as err:
+        raise FolderError(str(err)) from None
+    return gray, hashlib.sha256(data).hexdigest()
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff")
+
+
+@dataclass
+class ImageFolder:
+    """Images without labels (what an attacker collects by loading the captcha page), for
+    self-training; any label files in the folder are ignored."""
+
+    root: Path
+    names: list[str]
+    images: list[np.ndarray]
+    image_sha: list[str]
+    digest: str
+
+    @property
+    def n(self) -> int:
+        return len(self.images)
+
+
+def open_image_folder(path: str | Path) -> ImageFolder:
+    """Every image under ``path`` (searched recursively, in sorted order)."""
+    root = Path(path)
+    if not root.is_dir():
+        raise FolderError(f"image folder not found: {root}")
+    names = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+    )
+    if not names:
+        raise FolderError(f"{root} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+    if len(names) > MAX_FOLDER_IMAGES:
+        raise FolderError(f"{root} holds {len(names)} images; at most {MAX_FOLDER_IMAGES:,}")
+    digest = hashlib.sha256()
+    images, shas = [], []
+    for name in names:
+        gray, sha = _read_grey(root, name, f"{root / name} vanished while being read")
+        digest.update(bytes.fromhex(sha))
+        images.append(gray)
+        shas.append(sha)
+    return ImageFolder(root, names, images, shas, digest.hexdigest())
 
 
 def check_charset(folder: LabelledFolder, chars: str, model: str) -> None:

@@ -105,6 +105,9 @@ def test_curve_resumes_reproduces_and_reports(tmp_path):
         (["attack", "--passes", "0"], "--passes must be at least 1"),
         (["attack", "--augment", "wild"], "--augment must be one of none, mild, strong"),
         (["attack", "--alphabet", "mine"], "--alphabet must be style or model"),
+        (["attack", "--unlabelled", "somewhere"], "--unlabelled goes with --data"),
+        (["attack", "--pseudo-confidence", "0"], "--pseudo-confidence must be in (0, 1]"),
+        (["attack", "--pseudo-passes", "0"], "--pseudo-passes at least 1"),
     ],
 )
 def test_bad_attack_input_is_one_line(argv, message, capsys, tmp_path):

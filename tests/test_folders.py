@@ -11,22 +11,28 @@ from PIL import Image
 
 from benchmark.attack import AttackConfig, AttackError, Budget, attack_folder
 from benchmark.cli import main as bench_main
-from benchmark.folders import FolderError, check_charset, held_out_split, open_labelled_folder
+from benchmark.folders import (
+    FolderError,
+    check_charset,
+    held_out_split,
+    open_image_folder,
+    open_labelled_folder,
+)
 from crnn.train import train
 
 CHARS = "23456789ABCDEFGH"
 
 
-def captcha_folder(root, n=40, label_file="labels.csv"):
+def captcha_folder(root, n=40, label_file="labels.csv", seed=1):
     """Images drawn by the captcha package itself (another renderer than ours), labelled."""
     from captcha.image import ImageCaptcha
 
     from generator.captcha_backend import seeded_captcha
 
-    rnd = random.Random(1)
+    rnd = random.Random(seed)
     root.mkdir(parents=True)
     rows = []
-    with seeded_captcha(5):
+    with seeded_captcha(4 + seed):
         gen = ImageCaptcha(width=160, height=60)
         for i in range(n):
             text = "".join(rnd.choice(CHARS) for _ in range(4))
@@ -148,3 +154,52 @@ def test_foreign_captcha_folder_regenerates_byte_for_byte():
         assert draw(2026) != draw(2027)
     finally:
         ci.secrets = original
+
+
+def test_self_training_reads_unlabelled_images_and_trains_on_the_confident_ones(tmp_path):
+    """The self-trainer: universal (or its fine-tuned copy) labels captchas it was never told
+    the answers of; confident readings, right far more often than not, join the k labelled
+    ones; points resume, settings are keyed, and a test image among them is refused."""
+    import shutil
+
+    from benchmark.attack import pseudo_labels, selftrain_steps
+    from benchmark.attack_report import write_attack_report
+    from crnn.checkpoint import load_model
+    from crnn.registry import resolve_model
+
+    captcha_folder(tmp_path / "real", n=30)
+    truth = dict(captcha_folder(tmp_path / "unlabelled", n=24, seed=2))
+    (tmp_path / "unlabelled" / "labels.csv").unlink()  # an attacker has no answers
+    folder = open_labelled_folder(tmp_path / "real")
+    pool = open_image_folder(tmp_path / "unlabelled")
+    assert pool.n == 24 and pool.names[0] == "c000.png"
+    config = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), init="universal",
+                          batch_size=4, threads=1, pseudo_confidence=0.7)  # fmt: skip
+    universal, _ = load_model(resolve_model("universal").path)
+    images, texts = pseudo_labels(universal, pool.images, config)
+    kept = [
+        t for t, im in zip(pool.names, pool.images, strict=True) if any(im is x for x in images)
+    ]
+    assert len(texts) >= 6 and len(kept) == len(texts)
+    right = sum(truth[name] == text for name, text in zip(kept, texts, strict=True))
+    assert right / len(texts) >= 0.8  # confident readings are mostly right (here: all but few)
+    result = attack_folder(folder, config, shots=[0, 10], draws=1, unlabelled=pool)
+    got = [(p.attacker, p.samples) for p in result.points]
+    assert got == [("finetune", 0), ("finetune", 10), ("selftrain", 0), ("selftrain", 10)]
+    _, ft10, st0, st10 = result.points
+    assert st0.steps == selftrain_steps(0, len(texts), config)  # k = 0: universal's own labels
+    assert st10.cpu_minutes >= ft10.cpu_minutes > 0  # the teacher's training is paid for too
+    again = attack_folder(folder, config, shots=[0, 10], draws=1, unlabelled=pool)
+    assert [p.correct for p in again.points] == [p.correct for p in result.points]
+    report = write_attack_report([result], config, "bench attack --data real").read_text()
+    assert "| selftrain | 10 |" in report and "confidence ≥ 0.7" in report
+    stricter = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), init="universal",
+                            batch_size=4, threads=1, pseudo_confidence=0.9)  # fmt: skip
+    with pytest.raises(AttackError, match="pseudo_confidence"):
+        attack_folder(folder, stricter, shots=[0], draws=1, unlabelled=pool)
+    # A test image among the unlabelled ones would let the attacker train on the test.
+    _, test_idx = held_out_split(folder.n, 0.3, 0)
+    shutil.copy(tmp_path / "real" / folder.names[test_idx[0]], tmp_path / "unlabelled" / "x.png")
+    with pytest.raises(AttackError, match=r"1 of the images in .* are also in the held-out test"):
+        attack_folder(folder, config, shots=[0], draws=1, unlabelled=open_image_folder(
+            tmp_path / "unlabelled"))  # fmt: skip
