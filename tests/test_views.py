@@ -186,3 +186,17 @@ def test_perf_views_answers_bad_input_in_one_line(monkeypatch, capsys):
         code = done.value.code
         text = code if isinstance(code, str) else capsys.readouterr().err
         assert code != 0 and message in text and "Traceback" not in text
+
+
+def test_time_to_accuracy_answers_bad_configs_in_one_line(monkeypatch, capsys):
+    from benchmark import perf_time_to_accuracy as tta
+
+    for argv, message in (
+        (["--configs", "small"], "--configs must look like small:128"),
+        (["--configs", "huge:128"], "archs are crnn, small, tiny"),
+        (["--minutes", "0"], "--minutes and --n positive"),
+    ):
+        monkeypatch.setattr("sys.argv", ["perf_time_to_accuracy", *argv])
+        with pytest.raises(SystemExit) as done:
+            tta.main()
+        assert message in str(done.value.code)
