@@ -166,7 +166,8 @@ def write_attack_report(
             "selftrain: each fine-tuned reader (k = 0: the pretrained one) labels the "
             "unlabelled images, keeps its readings of confidence ≥ "
             f"{config.pseudo_confidence:g}, and is fine-tuned again from `{config.init}` on its "
-            f"k labelled images (half of every batch) and those ({config.pseudo_passes} passes); "
+            f"k labelled images and those, drawn alike ({config.pseudo_passes} passes over "
+            "the pseudo-labelled ones); "
             "its CPU-minutes include the fine-tuner's. "
             if any(p.attacker == "selftrain" for r in results for p in r.points)
             else ""
