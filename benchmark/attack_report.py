@@ -41,9 +41,10 @@ def verdict(result: StyleAttack, budget: str) -> str:
     first = min(broken, key=lambda p: (p.samples, p.cpu_minutes))
     half = [result.effort_to(a, 0.5) for a in attackers]
     half = [p for p in half if p is not None]
+    soonest = min(half, key=lambda p: (p.samples, p.cpu_minutes), default=None)
     tail = (
-        f"; 50 % after {_effort(min(half, key=lambda p: p.samples))} ({half[0].attacker})"
-        if half
+        f"; 50 % after {_effort(soonest)} ({soonest.attacker})"
+        if soonest is not None
         else f"; best {best.accuracy:.1%} within {budget}"
     )
     return (

@@ -261,3 +261,16 @@ def test_a_styles_effort_points_are_read_within_its_alphabet(tmp_path):
     assert _load_points(tmp_path / "points.json", key) == []
     with pytest.raises(AttackError, match=r"other settings \(alphabet\)"):
         _load_points(tmp_path / "points.json", _attack_key("t", "e", style, alphabet="style"))
+
+
+def test_the_verdict_names_the_attacker_that_reached_half_first():
+    from benchmark.attack import Point, StyleAttack
+
+    result = StyleAttack("s", "d", "e", [
+        Point("finetune", 0, 0, 30, 100, 0.0), Point("finetune", 100, 10, 45, 100, 0.5),
+        Point("finetune", 300, 30, 55, 100, 1.4), Point("selftrain", 0, 10, 40, 100, 0.6),
+        Point("selftrain", 100, 20, 50, 100, 1.7),
+    ])  # fmt: skip
+    line = verdict(result, "k ≤ 300")
+    assert "50 % after 100 samples (1.7 CPU-min) (selftrain)" in line
+    assert "after 0 (as shipped) by the finetune attacker" in line
