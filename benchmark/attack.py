@@ -27,7 +27,7 @@ import torch
 from crnn.augment import STRENGTHS
 from crnn.checkpoint import load_training_model, read_training_meta
 from crnn.decode import Constraints, DecoderError, DecoderSpec, parse_decoder, reading_alphabet
-from crnn.model import CRNN
+from crnn.model import ARCHS, CRNN
 from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
 from crnn.registry import DEFAULT_MODEL
@@ -85,7 +85,8 @@ class AttackConfig:
     budget: Budget
     attackers: tuple[str, ...] = ATTACKERS
     init: str = DEFAULT_MODEL  # the fine-tuning attacker's starting point
-    arch: str = "small"  # the from-scratch attacker's model
+    arch: str = "small"  # the from-scratch attacker's model ...
+    scratch_width: int = 128  # ... and its input width (height 32; T = width / 4)
     n_eval: int = 500
     batch_size: int = 32
     lr_finetune: float = 1e-3
@@ -128,6 +129,12 @@ class AttackConfig:
             raise AttackError(f"--ema must be 0 (off) or between 0 and 1, got {self.ema}")
         if self.workers < 0:
             raise AttackError(f"--workers must be 0 or more, got {self.workers}")
+        if self.arch not in ARCHS:
+            raise AttackError(f"--arch must be one of {', '.join(ARCHS)}, not {self.arch!r}")
+        if not 32 <= self.scratch_width <= 1024 or self.scratch_width % 4:
+            raise AttackError(
+                f"--scratch-width must be a multiple of 4 from 32 to 1024, got {self.scratch_width}"
+            )
         if self.scratch_warmup < 0:
             raise AttackError(f"--scratch-warmup must be 0 or more, got {self.scratch_warmup}")
         if self.augment not in STRENGTHS:
@@ -317,6 +324,7 @@ def _attack_key(target: str, evalset_digest: str, config: AttackConfig, **extra)
         "init": config.init,
         "init_weights": weights_digest(resolve_model(config.init).path),
         "arch": config.arch,
+        "scratch_width": config.scratch_width,
         "batch_size": config.batch_size,
         "lr_finetune": config.lr_finetune,
         "lr_scratch": config.lr_scratch,
@@ -335,6 +343,7 @@ KEY_BEFORE_SETTING = {
     "augment": "mild",
     "decoder": "greedy",
     "alphabet": "model",
+    "scratch_width": 128,
 }
 
 
@@ -437,8 +446,9 @@ def _untrained(attacker: str, spec: CaptchaSpec, config: AttackConfig) -> CRNN:
     from crnn.model import ModelConfig
 
     torch.manual_seed(config.seed)
-    return CRNN(ModelConfig(arch=config.arch, charset=spec.charset.chars, width=128,
-                            max_label=spec.text.length[1], resize="crop"))  # fmt: skip
+    return CRNN(ModelConfig(arch=config.arch, charset=spec.charset.chars,
+                            width=config.scratch_width, max_label=spec.text.length[1],
+                            resize="crop"))  # fmt: skip
 
 
 def warmup_spec(spec: CaptchaSpec) -> CaptchaSpec:
@@ -481,7 +491,7 @@ def _segment(
         warmup_style=warmup_ref,
         warmup_steps=None if warmup_ref is None else config.scratch_warmup,
         seed=config.seed,
-        width=128,
+        width=config.scratch_width,  # ignored when fine-tuning: the pretrained model's is kept
         resize=None if finetune else "crop",  # fine-tuning keeps the pretrained model's mode
         init=config.init if finetune else None,
         schedule="constant",

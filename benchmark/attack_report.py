@@ -142,8 +142,9 @@ def write_attack_report(
         f"`{command}`",
         "",
         f"Budget: {budget} per attacker; fine-tuning starts from `{config.init}`; from scratch: "
-        f"`{config.arch}`. Effort = labelled samples seen in training (k-shot: labelled images "
-        "available, each draw a separate fine-tuning run); evaluation: the style's "
+        f"`{config.arch}` at 32×{config.scratch_width}. Effort = labelled samples seen in "
+        "training (k-shot: labelled images available, each draw a separate fine-tuning run); "
+        "evaluation: the style's "
         f"reserved-seed set ({config.n_eval} samples) or the folder's held-out split. Batch "
         f"{config.batch_size}, constant learning rate {config.lr_finetune:g} (fine-tuning) / "
         f"{config.lr_scratch:g} (scratch); "

@@ -449,6 +449,14 @@ def attack(
     init: Annotated[
         str, typer.Option(help="Pretrained model the fine-tuning attacker starts from.")
     ] = DEFAULT_MODEL,
+    arch: Annotated[
+        str | None,
+        typer.Option(help="The from-scratch attacker's model preset: tiny, small or crnn (small)."),
+    ] = None,
+    scratch_width: Annotated[
+        int | None,
+        typer.Option(help="The from-scratch attacker's input width, a multiple of 4 (128)."),
+    ] = None,
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per style.")] = 500,
     batch_size: Annotated[int, typer.Option("--batch-size", "-b", help="Training batch.")] = 32,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Training seed (< 2**48).")] = 0,
@@ -564,6 +572,8 @@ def attack(
                 ("augment", augment),
                 ("decoder", decoder),
                 ("alphabet", alphabet),
+                ("arch", arch),
+                ("scratch_width", scratch_width),
                 ("pseudo_confidence", pseudo_confidence),
                 ("pseudo_passes", pseudo_passes),
             )
