@@ -80,7 +80,8 @@ def run(
         str,
         typer.Option(
             help="style: read each level within its own alphabet (what an attacker who has "
-            "seen a few of its captchas does; a labelled folder declares none); model: let the "
+            "seen a few of its captchas does; a captchagen dataset folder declares its charset, "
+            "a folder of bare labels none); model: let the "
             "model answer any character it knows."
         ),
     ] = "style",

@@ -57,6 +57,13 @@ class EvalSet:
     texts: list[str]
     indices: list[int]
     images: np.ndarray | list[np.ndarray]  # uint8 (N, H, W); a list when sizes differ
+    declared_alphabet: str | None = None  # a folder's own (a captchagen dataset's charset)
+
+    @property
+    def alphabet(self) -> str | None:
+        """The characters this set can hold, where known: a style's charset, or what a
+        captchagen dataset folder declares; None for a folder of bare labels."""
+        return self.spec.charset.chars if self.spec is not None else self.declared_alphabet
 
     @property
     def n(self) -> int:
@@ -81,6 +88,7 @@ def folder_eval_set(folder) -> EvalSet:
         folder.texts,
         list(range(folder.n)),
         folder.images,
+        folder.alphabet,
     )
 
 

@@ -41,6 +41,7 @@ class LabelledFolder:
     images: list[np.ndarray]  # uint8 (H, W) grayscale, sizes may differ
     digest: str
     image_sha: list[str] = field(default_factory=list)  # sha256 of each image file's bytes
+    alphabet: str | None = None  # what a captchagen dataset declares it draws; else unknown
 
     @property
     def n(self) -> int:
@@ -58,6 +59,7 @@ class LabelledFolder:
             [self.images[k] for k in indices],
             self.digest,
             [self.image_sha[k] for k in indices] if self.image_sha else [],
+            self.alphabet,
         )
 
 
@@ -127,7 +129,21 @@ def open_labelled_folder(path: str | Path) -> LabelledFolder:
         texts.append(text)
         images.append(gray)
         shas.append(sha)
-    return LabelledFolder(root, names, texts, images, digest.hexdigest(), shas)
+    return LabelledFolder(
+        root, names, texts, images, digest.hexdigest(), shas, _declared_alphabet(root)
+    )
+
+
+def _declared_alphabet(root: Path) -> str | None:
+    """A captchagen dataset's charset (its dataset.json, validated); None for bare labels."""
+    if not (root / "dataset.json").exists():
+        return None
+    from generator.dataset import DatasetError, open_dataset
+
+    try:
+        return str(open_dataset(root).manifest["charset"])
+    except DatasetError as err:
+        raise FolderError(str(err)) from None
 
 
 def _read_grey(root: Path, name: str, missing: str) -> tuple[np.ndarray, str]:

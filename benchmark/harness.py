@@ -155,7 +155,8 @@ def evaluate_sets(
     A rendered style declares its alphabet, and an attacker reads it too (a handful of
     captchas shows it): with ``within_alphabet`` a model that writes more characters than the
     style (``universal``'s 0, 1, I, O on a confusable-free preset) reads within the style's.
-    A labelled folder declares none, so it is read with the model's whole alphabet."""
+    A folder of bare labels declares none and is read with the model's whole alphabet; a
+    captchagen dataset folder declares its charset."""
     chars = rec.chars
     levels: list[LevelResult] = []
     for evalset in evalsets:
@@ -174,8 +175,8 @@ def evaluate_sets(
         level.images = evalset.images
         truths = evalset.texts
         constraints = None
-        if within_alphabet and evalset.spec is not None:
-            level.alphabet = reading_alphabet(chars, evalset.spec.charset.chars)
+        if within_alphabet and evalset.alphabet is not None:
+            level.alphabet = reading_alphabet(chars, evalset.alphabet)
             if level.alphabet is not None:
                 constraints = Constraints(allowed=level.alphabet)
         context = None

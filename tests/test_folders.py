@@ -203,3 +203,32 @@ def test_self_training_reads_unlabelled_images_and_trains_on_the_confident_ones(
     with pytest.raises(AttackError, match=r"1 of the images in .* are also in the held-out test"):
         attack_folder(folder, config, shots=[0], draws=1, unlabelled=open_image_folder(
             tmp_path / "unlabelled"))  # fmt: skip
+
+
+def test_a_captchagen_dataset_folder_is_read_within_its_declared_alphabet(tmp_path, capsys):
+    """bench run --data on a captchagen dataset: its dataset.json says what it draws (hard's
+    32 characters), so universal reads within them; bare labels declare nothing."""
+    from generator.dataset import RunConfig, make_dataset
+    from generator.spec import preset
+
+    make_dataset(RunConfig(spec=preset("hard"), seed=5, n=12), tmp_path / "ds")
+    folder = open_labelled_folder(tmp_path / "ds")
+    assert folder.alphabet == preset("hard").charset.chars
+    argv = [
+        "run",
+        "--data",
+        str(tmp_path / "ds"),
+        "--decoders",
+        "greedy",
+        "-o",
+        str(tmp_path / "r"),
+    ]
+    code, _, err = invoke(bench_main, argv, capsys)
+    assert code in (0, None), err
+    level = json.loads((tmp_path / "r" / "metrics.json").read_text())["levels"][0]
+    assert level["read_within_alphabet"] == preset("hard").charset.chars
+    captcha_folder(tmp_path / "bare", n=4)
+    assert open_labelled_folder(tmp_path / "bare").alphabet is None
+    (tmp_path / "ds" / "dataset.json").write_text("{")
+    with pytest.raises(FolderError, match=r"dataset\.json"):
+        open_labelled_folder(tmp_path / "ds")
