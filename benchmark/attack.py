@@ -594,7 +594,11 @@ def attack_folder(
                 record(Point("finetune", k, steps, correct, evalset.n, round(cpu, 3), draw=draw))
             if unlabelled is None or ("selftrain", k, draw) in done:
                 continue
-            teacher = load_training_model(run_dir, averaged=True) if k else pretrained
+            teacher = pretrained
+            if k:  # a no-op when finished; re-made (bit for bit) if the run was deleted
+                _fine_tune(run_dir, labelled, kshot_steps(k, config.batch_size, config.passes),
+                           draw, config, mix)  # fmt: skip
+                teacher = load_training_model(run_dir, averaged=True)
             images, texts = pseudo_labels(teacher, unlabelled.images, config)
             if progress:
                 progress(

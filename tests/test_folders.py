@@ -191,6 +191,15 @@ def test_self_training_reads_unlabelled_images_and_trains_on_the_confident_ones(
     assert st10.cpu_minutes >= ft10.cpu_minutes > 0  # the teacher's training is paid for too
     again = attack_folder(folder, config, shots=[0, 10], draws=1, unlabelled=pool)
     assert [p.correct for p in again.points] == [p.correct for p in result.points]
+    # A fresh clone has the points but not the runs: the teacher is re-made bit for bit.
+    points_file = tmp_path / "a" / "real" / "points.json"
+    doc = json.loads(points_file.read_text())
+    doc["points"] = [p for p in doc["points"] if (p["attacker"], p["samples"]) != ("selftrain", 10)]
+    points_file.write_text(json.dumps(doc))
+    for run in ("k10-draw0", "k10-draw0-self"):
+        shutil.rmtree(tmp_path / "a" / "real" / run)
+    remade = attack_folder(folder, config, shots=[0, 10], draws=1, unlabelled=pool)
+    assert [p.correct for p in remade.points] == [p.correct for p in result.points]
     report = write_attack_report([result], config, "bench attack --data real").read_text()
     assert "| selftrain | 10 |" in report and "confidence ≥ 0.7" in report
     stricter = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), init="universal",
