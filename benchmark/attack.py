@@ -18,7 +18,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ from generator.jsonfile import JsonFileError, read_json
 from generator.spec import CaptchaSpec
 from generator.version import RENDER_VERSION
 
-from .evalsets import EvalSet, get_eval_set
+from .evalsets import ALPHABETS, EvalSet, get_eval_set
 from .stats import wilson_interval
 
 EFFORT_POINTS = (0, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
@@ -103,7 +103,8 @@ class AttackConfig:
     augment: str = "mild"  # k-shot: none, mild or strong (crnn.augment)
     # Self-training on unlabelled images (k-shot with --unlabelled): the fine-tuned reader's
     # readings at least this confident become labels (0.7: universal's readings that sure are
-    # 92-99 % right on the validation samples of medium and hard, results/attack/selftrain.md) ...
+    # 92-98 % right on the validation samples of medium and hard,
+    # results/attack/pseudo-calibration.txt) ...
     pseudo_confidence: float = 0.7
     # ... and the reader trains this many passes over them (beside the k labelled ones).
     pseudo_passes: int = 10
@@ -141,7 +142,7 @@ class AttackConfig:
             raise AttackError(
                 f"--augment must be one of {', '.join(STRENGTHS)}, not {self.augment!r}"
             )
-        if self.alphabet not in ("style", "model"):
+        if self.alphabet not in ALPHABETS:
             raise AttackError(f"--alphabet must be style or model, got {self.alphabet!r}")
         if self.passes < 1:
             raise AttackError(f"--passes must be at least 1, got {self.passes}")
@@ -454,8 +455,6 @@ def _untrained(attacker: str, spec: CaptchaSpec, config: AttackConfig) -> CRNN:
 def warmup_spec(spec: CaptchaSpec) -> CaptchaSpec:
     """``easy`` writing what ``spec`` writes (alphabet, length, words, fonts): the scratch
     attacker's curriculum, in the target's own alphabet so its model's outputs fit both."""
-    from dataclasses import replace
-
     from generator.spec import preset
 
     easy = preset("easy")
@@ -586,18 +585,17 @@ def attack_folder(
                 picked = rng.choice(pool, size=k, replace=False).tolist()
             labelled = ([folder.images[i] for i in picked], [folder.texts[i] for i in picked])
             run_dir = out / f"k{k}-draw{draw}"
+            ft_steps = kshot_steps(k, config.batch_size, config.passes) if k else 0
             if ("finetune", k, draw) not in done:
-                steps = kshot_steps(k, config.batch_size, config.passes) if k else 0
-                cpu = _fine_tune(run_dir, labelled, steps, draw, config, mix) if k else 0.0
+                cpu = _fine_tune(run_dir, labelled, ft_steps, draw, config, mix) if k else 0.0
                 model = load_training_model(run_dir, averaged=True) if k else pretrained
                 correct = read_accuracy(model, evalset, config.reader_for(model))
-                record(Point("finetune", k, steps, correct, evalset.n, round(cpu, 3), draw=draw))
+                record(Point("finetune", k, ft_steps, correct, evalset.n, round(cpu, 3), draw=draw))
             if unlabelled is None or ("selftrain", k, draw) in done:
                 continue
             teacher = pretrained
             if k:  # a no-op when finished; re-made (bit for bit) if the run was deleted
-                _fine_tune(run_dir, labelled, kshot_steps(k, config.batch_size, config.passes),
-                           draw, config, mix)  # fmt: skip
+                _fine_tune(run_dir, labelled, ft_steps, draw, config, mix)
                 teacher = load_training_model(run_dir, averaged=True)
             images, texts = pseudo_labels(teacher, unlabelled.images, config)
             if progress:
@@ -607,7 +605,7 @@ def attack_folder(
                 )
             if not texts:  # nothing confident: the self-trainer is the fine-tuner
                 ft = done[("finetune", k, draw)]
-                record(replace_point(ft, attacker="selftrain"))
+                record(replace(ft, attacker="selftrain"))  # accuracy, ci: re-derived
                 continue
             # Every image drawn alike, labelled or not: repeating ten labelled images to fill
             # half of each batch over-fits them (wheezy, k = 10: 0.34, below the 0.44 that
@@ -636,11 +634,6 @@ def selftrain_steps(k: int, n_pseudo: int, config: AttackConfig) -> int:
     labelled = kshot_steps(k, config.batch_size, config.passes) if k else 0
     pseudo = math.ceil(config.pseudo_passes * n_pseudo / config.batch_size)
     return max(150, labelled + pseudo)
-
-
-def replace_point(point: Point, **changes) -> Point:
-    keys = ("attacker", "samples", "steps", "correct", "n", "cpu_minutes", "draw")
-    return Point(**{k: changes.get(k, getattr(point, k)) for k in keys})
 
 
 def _fine_tune(run_dir: Path, examples, steps: int, draw: int, config: AttackConfig, mix) -> float:

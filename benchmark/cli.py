@@ -13,7 +13,6 @@ from generator.cliutil import command_line, fail, make_app, run_app
 from generator.spec import FAMILIES
 
 PROG = "bench"
-ALPHABETS = ("style", "model")  # --alphabet: read within the target's alphabet, or the model's
 app = make_app(
     PROG, "Benchmark a captcha recognizer per difficulty level and compare CTC decoders."
 )
@@ -88,7 +87,7 @@ def run(
 ) -> None:
     """Evaluate a model on reserved-seed evaluation sets and write OUT/report.md, metrics.csv,
     metrics.json, predictions.csv (every sample's reading) and figures/."""
-    from benchmark.evalsets import MAX_EVAL_N, resolve_levels
+    from benchmark.evalsets import ALPHABETS, MAX_EVAL_N, resolve_levels
     from benchmark.harness import evaluate
     from benchmark.report import write_report
     from crnn.decode import parse_decoders

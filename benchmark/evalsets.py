@@ -42,6 +42,24 @@ def default_cache() -> Path:
 
 MAX_EVAL_N = 1_000_000  # samples per level: packed in memory at evaluation time
 LEVELS = ("easy", "medium", "hard", "extreme")
+# Settings are chosen on validation-seed samples from this index on: past the trainer's own
+# validation samples (0..val_size), and never an evaluation set (those use BENCHMARK_SEED).
+VALIDATION_FIRST_INDEX = 500
+
+
+def validation_samples(style: str, n: int) -> list:
+    """``n`` validation-seed samples (generator.sample.Sample) of a preset, from index 500."""
+    from generator.sample import render_sample
+    from generator.seeds import VALIDATION_SEED
+    from generator.spec import preset
+
+    spec = preset(style)
+    return [render_sample(spec, VALIDATION_SEED, VALIDATION_FIRST_INDEX + i) for i in range(n)]
+
+
+# --alphabet: read within the target's alphabet (a style's charset, a dataset's declared one),
+# or let the model answer any character it knows.
+ALPHABETS = ("style", "model")
 
 
 class EvalSetError(UserError):

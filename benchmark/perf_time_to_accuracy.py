@@ -23,12 +23,13 @@ import json
 import platform
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from benchmark.attack import cpu_seconds
+from benchmark.evalsets import validation_samples
 from crnn.checkpoint import load_model
 from crnn.decode import greedy_decode
 from crnn.model import ARCHS
@@ -36,16 +37,8 @@ from crnn.preprocess import preprocess_batch
 from crnn.train import TrainConfig, train
 from generator.errors import UserError
 from generator.io import atomic_write_text
-from generator.sample import render_sample
-from generator.seeds import VALIDATION_SEED
-from generator.spec import preset
 
-FIRST_INDEX = 500  # past the trainer's own validation samples (0..val_size)
 PROBE_STEPS = (10, 40)  # CPU time between these steps of a probe run gives the rate
-
-
-def cpu_seconds() -> float:
-    return time.process_time()
 
 
 def _config(out: Path, arch: str, width: int, steps: int, style: str) -> TrainConfig:
@@ -69,7 +62,7 @@ def seconds_per_step(arch: str, width: int, style: str) -> float:
 
 
 def read_accuracy(model, style: str, n: int) -> float:
-    samples = [render_sample(preset(style), VALIDATION_SEED, FIRST_INDEX + i) for i in range(n)]
+    samples = validation_samples(style, n)
     cfg = model.config
     x = preprocess_batch([s.image for s in samples], cfg.height, cfg.width, cfg.resize)
     model.eval()

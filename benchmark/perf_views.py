@@ -21,21 +21,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmark.evalsets import validation_samples
 from crnn.decode import ensemble, greedy_decode
 from crnn.recognizer import Recognizer
 from crnn.views import VIEWS, check_resize, view_batches
 from generator.errors import UserError
 from generator.io import atomic_write_text
-from generator.sample import render_sample
-from generator.seeds import VALIDATION_SEED
-from generator.spec import preset
 
 STYLES = ("easy", "medium", "hard", "universal", "captcha")
-FIRST_INDEX = 500
 
 
 def measure(rec: Recognizer, style: str, n: int) -> dict:
-    samples = [render_sample(preset(style), VALIDATION_SEED, FIRST_INDEX + i) for i in range(n)]
+    samples = validation_samples(style, n)
     texts = [s.text for s in samples]
     cfg = rec.config
     batches = view_batches([s.image for s in samples], cfg.height, cfg.width, cfg.resize)

@@ -17,18 +17,17 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
+from benchmark.evalsets import validation_samples
+from benchmark.folders import open_labelled_folder
 from crnn.decode import parse_decoder
 from crnn.recognizer import Recognizer
 from crnn.views import default_decoder
 from generator.errors import UserError
-from generator.sample import render_sample
-from generator.seeds import VALIDATION_SEED
-from generator.spec import preset
 
 STYLES = ("medium", "hard", "extreme")
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
-FIRST_INDEX = 500
 
 
 def calibration(rec: Recognizer, images, texts) -> dict:
@@ -53,20 +52,13 @@ def main() -> None:
         parser.error("--n must be at least 1")
     torch.set_num_threads(1)
     try:
-        from benchmark.folders import open_labelled_folder
-
         rec = Recognizer.load(args.model)
         sets = []
         for style in STYLES:
-            samples = [
-                render_sample(preset(style), VALIDATION_SEED, FIRST_INDEX + i)
-                for i in range(args.n)
-            ]
+            samples = validation_samples(style, args.n)
             sets.append(
                 (f"{style} (validation)", [s.image for s in samples], [s.text for s in samples])
             )
-        from PIL import Image
-
         for folder_path in args.data:
             folder = open_labelled_folder(folder_path)
             images = [Image.fromarray(a) for a in folder.images[: args.n]]

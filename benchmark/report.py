@@ -208,16 +208,15 @@ def write_report(result: BenchResult, out: Path, command: str, model_path: str) 
         "",
     ]
     model_chars = str(result.model.get("charset") or "")
-    for lv in result.levels:
-        if lv.alphabet is not None:
-            left_out = "".join(ch for ch in model_chars if ch not in lv.alphabet)
-            md.append(
-                f"- {lv.level}: read within the style's alphabet ({len(lv.alphabet)} characters; "
-                f"the model's {left_out or 'others'} never answered), as an attacker who has "
-                "seen a few of its captchas would (`--alphabet model` reads with all of them)."
-            )
-    if any(lv.alphabet is not None for lv in result.levels):
-        md.append("")
+    within = [
+        f"- {lv.level}: read within the style's alphabet ({len(lv.alphabet)} characters; the "
+        f"model's {''.join(ch for ch in model_chars if ch not in lv.alphabet) or 'others'} "
+        "never answered), as an attacker who has seen a few of its captchas would "
+        "(`--alphabet model` reads with all of them)."
+        for lv in result.levels
+        if lv.alphabet is not None
+    ]
+    md += [*within, ""] if within else []
     md += ["## Greedy against the other decoders", ""]
     md += [
         "| level | decoders | only greedy right | only other right | McNemar exact p | "
