@@ -12,8 +12,8 @@ never an evaluation set. One JSON per configuration lands in OUT/ (so configurat
 separate processes side by side); every run prints the table of all of them.
 
 Why `medium` and not `universal`: from scratch, ten CPU-minutes on `universal` left `small` at
-width 128 on CTC's blank plateau (loss 3.5, accuracy 0.000 after 67,712 samples, measured), a
-result that ranks nothing; `medium` is learned within such a budget.
+width 128 on CTC's blank plateau (loss 3.5, accuracy 0.000 after 67,712 samples; measured
+once, record not kept), a result that ranks nothing; `medium` is learned within such a budget.
 """
 
 from __future__ import annotations
