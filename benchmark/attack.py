@@ -26,7 +26,15 @@ import torch
 
 from crnn.augment import STRENGTHS
 from crnn.checkpoint import load_training_model, read_training_meta
-from crnn.decode import Constraints, DecoderError, DecoderSpec, parse_decoder, reading_alphabet
+from crnn.decode import (
+    Constraints,
+    DecoderError,
+    DecoderSpec,
+    parse_decoder,
+    reading_alphabet,
+    sequence_log_probs,
+    within_alphabet,
+)
 from crnn.model import ARCHS, CRNN
 from crnn.preprocess import preprocess_batch
 from crnn.recognizer import Recognizer
@@ -108,6 +116,9 @@ class AttackConfig:
     pseudo_confidence: float = 0.7
     # ... and the reader trains this many passes over them (beside the k labelled ones).
     pseudo_passes: int = 10
+    # k-shot: also run the interpolating attacker (the fine-tuned reader moved back towards
+    # the shipped one as far as a held-back fifth of the k images says; crnn.interpolate).
+    interpolate: bool = True
     # How every effort point is read: greedy or beam:K, each optionally +tta. "auto": an
     # attacker reads with every trick it has, so with test-time views (greedy+tta, crnn.views)
     # wherever the model keeps the aspect ratio, greedy for a stretch model.
@@ -179,6 +190,7 @@ class Point:
     n: int
     cpu_minutes: float  # training CPU time spent so far (all threads)
     draw: int = 0  # k-shot: which random draw of k labelled images
+    alpha: float | None = None  # interpolate: how far the reader moved from the shipped one
     accuracy: float = 0.0
     ci: tuple[float, float] = (0.0, 1.0)
 
@@ -277,11 +289,12 @@ def _read(model: CRNN, inputs: list[np.ndarray], decoder: DecoderSpec, alphabet=
 
 
 def target_alphabet(model: CRNN, evalset: EvalSet, config: AttackConfig) -> str | None:
-    """The characters effort points are read within: the style's, when narrower than the
-    model's and ``config.alphabet`` is style; None (the model's) otherwise."""
-    if config.alphabet != "style" or evalset.spec is None:
+    """The characters effort points are read within: the style's (or what a captchagen
+    dataset folder declares), when narrower than the model's and ``config.alphabet`` is style;
+    None (the model's) otherwise."""
+    if config.alphabet != "style" or evalset.alphabet is None:
         return None
-    return reading_alphabet(model.config.charset, evalset.spec.charset.chars)
+    return reading_alphabet(model.config.charset, evalset.alphabet)
 
 
 def read_accuracy(
@@ -345,6 +358,7 @@ KEY_BEFORE_SETTING = {
     "decoder": "greedy",
     "alphabet": "model",
     "scratch_width": 128,
+    "alpha_rule": "correct, then logprob",  # folders from before it hold no interpolated point
 }
 
 
@@ -369,7 +383,10 @@ def _load_points(path: Path, key: dict) -> list[Point]:
             "give another --out, or delete that folder to start over"
         )
     keys = ("attacker", "samples", "steps", "correct", "n", "cpu_minutes")
-    return [Point(**{k: row[k] for k in keys}, draw=row.get("draw", 0)) for row in data["points"]]
+    return [
+        Point(**{k: row[k] for k in keys}, draw=row.get("draw", 0), alpha=row.get("alpha"))
+        for row in data["points"]
+    ]
 
 
 def _save_points(path: Path, points: list[Point], key: dict) -> None:
@@ -553,13 +570,16 @@ def attack_folder(
             "pseudo_confidence": config.pseudo_confidence,
             "pseudo_passes": config.pseudo_passes,
         }
+    if evalset.alphabet is not None:  # a captchagen dataset: read within what it declares
+        extra["alphabet"] = config.alphabet
+    alphabet = target_alphabet(pretrained, evalset, config)
     out = config.out / folder.name
     out.mkdir(parents=True, exist_ok=True)
     points_file = out / "points.json"
     mix_digest = mix.digest() if mix is not None else None
     key = _attack_key(
         folder.digest, evalset.digest, config, test_share=test_share, mix=mix_digest,
-        passes=config.passes, augment=config.augment, **extra,
+        passes=config.passes, augment=config.augment, alpha_rule=ALPHA_RULE, **extra,
     )  # fmt: skip
     result = StyleAttack(folder.name, "folder", evalset.digest, _load_points(points_file, key))
     done = {(p.attacker, p.samples, p.draw): p for p in result.points}
@@ -589,15 +609,28 @@ def attack_folder(
             if ("finetune", k, draw) not in done:
                 cpu = _fine_tune(run_dir, labelled, ft_steps, draw, config, mix) if k else 0.0
                 model = load_training_model(run_dir, averaged=True) if k else pretrained
-                correct = read_accuracy(model, evalset, config.reader_for(model))
+                correct = read_accuracy(model, evalset, config.reader_for(model), alphabet)
                 record(Point("finetune", k, ft_steps, correct, evalset.n, round(cpu, 3), draw=draw))
+            if config.interpolate and ("interpolate", k, draw) not in done:
+                ft = done[("finetune", k, draw)]
+                if not k:  # nothing fine-tuned: the shipped reader, as the fine-tuner has it
+                    record(replace(ft, attacker="interpolate"))
+                else:
+                    _fine_tune(run_dir, labelled, ft_steps, draw, config, mix)  # no-op if done
+                    model, alpha, fit_cpu, fit_steps = _interpolated(
+                        pretrained, run_dir, labelled, k, draw, config, mix, alphabet
+                    )
+                    correct = read_accuracy(model, evalset, config.reader_for(model), alphabet)
+                    cpu = round(ft.cpu_minutes + fit_cpu, 3)
+                    steps = ft_steps + fit_steps
+                    record(Point("interpolate", k, steps, correct, evalset.n, cpu, draw, alpha))
             if unlabelled is None or ("selftrain", k, draw) in done:
                 continue
             teacher = pretrained
             if k:  # a no-op when finished; re-made (bit for bit) if the run was deleted
                 _fine_tune(run_dir, labelled, ft_steps, draw, config, mix)
                 teacher = load_training_model(run_dir, averaged=True)
-            images, texts = pseudo_labels(teacher, unlabelled.images, config)
+            images, texts = pseudo_labels(teacher, unlabelled.images, config, alphabet)
             if progress:
                 progress(
                     f"{folder.name} k={k} draw {draw}: {len(texts)} of {unlabelled.n} "
@@ -616,16 +649,86 @@ def attack_folder(
             cpu = done[("finetune", k, draw)].cpu_minutes
             cpu += _fine_tune(self_dir, mixed, steps, draw, config, mix)
             model = load_training_model(self_dir, averaged=True)
-            correct = read_accuracy(model, evalset, config.reader_for(model))
+            correct = read_accuracy(model, evalset, config.reader_for(model), alphabet)
             record(Point("selftrain", k, steps, correct, evalset.n, round(cpu, 3), draw=draw))
     if model is None:  # everything was done by an earlier run: time the pretrained reader
         model = pretrained
-    result.ms_per_solve = _ms_per_solve(model, evalset, config.reader_for(model))
+    result.ms_per_solve = _ms_per_solve(model, evalset, config.reader_for(model), alphabet)
     result.points.sort(key=lambda p: (FOLDER_ATTACKERS.index(p.attacker), p.samples, p.draw))
     return result
 
 
-FOLDER_ATTACKERS = ("finetune", "selftrain")
+FOLDER_ATTACKERS = ("finetune", "interpolate", "selftrain")
+# The interpolating attacker holds back this share of its k labelled images (at least
+# HELD_BACK_MIN) to choose how far to move from the shipped reader (crnn.interpolate).
+HELD_BACK_SHARE = 0.2
+HELD_BACK_MIN = 2
+
+
+def held_back(k: int, draw: int, seed: int) -> tuple[list[int], list[int]]:
+    """Positions (in the draw's k picked images) fitted on and held back, fixed by the seed."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, k, draw, 1]))
+    order = rng.permutation(k).tolist()
+    n_held = max(HELD_BACK_MIN, round(HELD_BACK_SHARE * k))
+    return sorted(order[n_held:]), sorted(order[:n_held])
+
+
+# How the interpolating attacker may rate each alpha from its held-back images' (readings
+# right, mean log-probability of their labels); ALPHA_RULE was chosen on development folders
+# (results/attack/interpolation-choice.md), never on the reported ones.
+ALPHA_RULES = {
+    "logprob": lambda correct, log_prob: log_prob,
+    "correct, then logprob": lambda correct, log_prob: (correct, log_prob),
+}
+ALPHA_RULE = "correct, then logprob"
+
+
+def held_back_scores(
+    model: CRNN, images, texts: list[str], config: AttackConfig, alphabet: str | None = None
+) -> tuple[int, float]:
+    """How ``model`` does on held-back labelled images: readings right (read as the attacker
+    reads: its decoder, views, alphabet) and the mean log-probability of their labels (the
+    views' mean, as the ensemble scores a reading; a label no alignment reaches is floored at
+    -50 so that one such image cannot decide alone)."""
+    reader = config.reader_for(model)
+    inputs = _inputs(model, images, reader)
+    chars = model.config.charset
+    decoded = _read(model, inputs, reader, alphabet)
+    correct = sum(d.text == t for d, t in zip(decoded, texts, strict=True))
+    views = [_forward(model, x) for x in inputs]
+    if alphabet is not None:
+        views = [within_alphabet(v, chars, alphabet) for v in views]
+    tokens = [[chars.index(c) + 1 for c in text] for text in texts]
+    log_probs = np.mean([sequence_log_probs(v, tokens) for v in views], axis=0)
+    return correct, float(np.mean(np.maximum(log_probs, -50.0)))
+
+
+def _interpolated(
+    pretrained: CRNN, run_dir: Path, labelled, k: int, draw: int, config, mix, alphabet=None
+):
+    """The interpolating attacker's reader for one draw: a fine-tuning on the k images bar a
+    held-back fifth chooses alpha (ALPHA_RULE on held_back_scores; 0 keeps the shipped
+    reader); the fine-tuner's reader on all k images (``run_dir``) is then moved that far from
+    the shipped one. Returns the reader, alpha, and the extra fitting run's CPU-minutes and
+    steps."""
+    from crnn.interpolate import choose_alpha, interpolate
+
+    fit, held = held_back(k, draw, config.seed)
+    images, texts = labelled
+    fit_examples = ([images[i] for i in fit], [texts[i] for i in fit])
+    fit_steps = kshot_steps(len(fit), config.batch_size, config.passes)
+    fit_dir = run_dir.with_name(run_dir.name + "-fit")
+    fit_cpu = _fine_tune(fit_dir, fit_examples, fit_steps, draw, config, mix)
+    fitted = load_training_model(fit_dir, averaged=True)
+    held_images, held_texts = [images[i] for i in held], [texts[i] for i in held]
+
+    def score(model: CRNN):
+        rule = ALPHA_RULES[ALPHA_RULE]
+        return rule(*held_back_scores(model, held_images, held_texts, config, alphabet))
+
+    alpha, _ = choose_alpha(pretrained, fitted, score)
+    tuned = load_training_model(run_dir, averaged=True)
+    return interpolate(pretrained, tuned, alpha), alpha, fit_cpu, fit_steps
 
 
 def selftrain_steps(k: int, n_pseudo: int, config: AttackConfig) -> int:
@@ -659,12 +762,13 @@ def _fine_tune(run_dir: Path, examples, steps: int, draw: int, config: AttackCon
 
 
 def pseudo_labels(
-    teacher: CRNN, images: list[np.ndarray], config: AttackConfig
+    teacher: CRNN, images: list[np.ndarray], config: AttackConfig, alphabet: str | None = None
 ) -> tuple[list[np.ndarray], list[str]]:
     """The images ``teacher`` reads with confidence >= config.pseudo_confidence, and those
-    readings (its usual reader: views where it has them; never an empty reading)."""
+    readings (its usual reader: views where it has them, within ``alphabet`` where given;
+    never an empty reading)."""
     decoder = config.reader_for(teacher)
-    decoded = _read(teacher, _inputs(teacher, images, decoder), decoder)
+    decoded = _read(teacher, _inputs(teacher, images, decoder), decoder, alphabet)
     keep = [i for i, d in enumerate(decoded) if d.text and d.confidence >= config.pseudo_confidence]
     return [images[i] for i in keep], [decoded[i].text for i in keep]
 

@@ -54,7 +54,12 @@ def verdict(result: StyleAttack, budget: str) -> str:
     )
 
 
-COLOURS = {"finetune": "tab:blue", "scratch": "tab:orange", "selftrain": "tab:green"}
+COLOURS = {
+    "finetune": "tab:blue",
+    "scratch": "tab:orange",
+    "interpolate": "tab:purple",
+    "selftrain": "tab:green",
+}
 
 
 def table(results: list[StyleAttack]) -> pd.DataFrame:
@@ -174,6 +179,15 @@ def write_attack_report(
             if any(p.attacker == "selftrain" for r in results for p in r.points)
             else ""
         )
+        + (
+            "interpolate: the fine-tuned reader moved back towards "
+            f"`{config.init}`, (1 − α)·shipped + α·fine-tuned (WiSE-FT), α ∈ {{0, ¼, ½, ¾, 1}} "
+            "chosen by a second fine-tuning on the k images bar a held-back fifth (at least 2): "
+            "the α whose reader gives the held-back labels the highest log-probability; its "
+            "CPU-minutes and steps include both fine-tunings. "
+            if any(p.attacker == "interpolate" for r in results for p in r.points)
+            else ""
+        )
         + "CPU-minutes count every thread and render worker. A style is *broken* once an "
         "attacker reads ≥ 1 % (George et al., Science 2017).",
         "",
@@ -190,6 +204,8 @@ def write_attack_report(
         for p in r.points:
             attempts = f"{1 / p.accuracy:.1f}" if p.accuracy else "∞"
             seen = f"{p.samples:,}" + (f" (draw {p.draw + 1})" if kshot and p.samples else "")
+            if p.alpha is not None:
+                seen += f", α = {p.alpha:g}"
             lines.append(
                 f"| {p.attacker} | {seen} | {p.accuracy:.3f} | "
                 f"{p.ci[0]:.3f}–{p.ci[1]:.3f} | {attempts} | {p.cpu_minutes:.1f} |"

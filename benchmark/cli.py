@@ -426,6 +426,14 @@ def attack(
             "confident readings join its k labelled images for a second fine-tuning."
         ),
     ] = None,
+    interpolate: Annotated[
+        bool,
+        typer.Option(
+            help="With --data: also run the interpolating attacker — the fine-tuned reader "
+            "moved back towards --init as far as a held-back fifth of its k images says "
+            "(WiSE-FT; moving all the way back keeps the shipped reader)."
+        ),
+    ] = True,
     pseudo_confidence: Annotated[
         float | None,
         typer.Option(
@@ -562,6 +570,7 @@ def attack(
         ema=ema,
         workers=workers,
         cache=cache,
+        interpolate=interpolate,
         **{  # unset: AttackConfig's defaults, stated once, there
             name: value
             for name, value in (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 
 import pytest
 from conftest import invoke, tiny
@@ -102,18 +103,59 @@ def test_bench_run_reads_a_labelled_folder(tiny_reader, tmp_path, capsys):
     assert (tmp_path / "r" / "figures" / "misreads.png").exists()
 
 
+SHOTS = [(0, 0), (10, 0), (10, 1)]
+
+
+def test_the_interpolating_attacker_reads_the_fine_tuned_reader_moved_back(tiny_reader, tmp_path):
+    """Its reader is exactly interpolate(shipped, the fine-tuner's reader, alpha), alpha chosen
+    on held-back images by a second fine-tuning whose cost it carries; at k = 0 it is the
+    shipped reader; the report says alpha."""
+    from benchmark.attack import _load_pretrained, kshot_steps, read_accuracy
+    from benchmark.attack_report import write_attack_report
+    from benchmark.evalsets import folder_eval_set
+    from crnn.checkpoint import load_training_model
+    from crnn.interpolate import ALPHAS, interpolate
+
+    captcha_folder(tmp_path / "real", n=30)
+    folder = open_labelled_folder(tmp_path / "real")
+    config = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), init=str(tiny_reader),
+                          batch_size=8, threads=1)  # fmt: skip
+    result = attack_folder(folder, config, shots=[0, 10], draws=1)
+    ft0, ft10, ip0, ip10 = result.points
+    assert (ip0.attacker, ip0.correct, ip0.alpha) == ("interpolate", ft0.correct, None)
+    assert ip10.alpha in ALPHAS
+    assert ip10.steps == ft10.steps + kshot_steps(8, 8)  # the fit on 8 of the 10 images
+    assert ip10.cpu_minutes > ft10.cpu_minutes
+    shipped, _ = _load_pretrained(str(tiny_reader))
+    tuned = load_training_model(tmp_path / "a" / "real" / "k10-draw0", averaged=True)
+    _, test_idx = held_out_split(folder.n, 0.3, 0)
+    evalset = folder_eval_set(folder.subset(test_idx))
+    reader = config.reader_for(tuned)
+    assert read_accuracy(interpolate(shipped, tuned, ip10.alpha), evalset, reader) == ip10.correct
+    report = write_attack_report([result], config, "bench attack --data real").read_text()
+    assert f"| interpolate | 10, α = {ip10.alpha:g} |" in report and "WiSE-FT" in report
+    off = AttackConfig(out=tmp_path / "b", budget=Budget(samples=1), init=str(tiny_reader),
+                       batch_size=8, threads=1, interpolate=False)  # fmt: skip
+    assert {p.attacker for p in attack_folder(folder, off, shots=[0], draws=1).points} == {
+        "finetune"
+    }
+
+
 def test_k_shot_attack_draws_resumes_and_refuses_too_many_shots(tiny_reader, tmp_path):
     captcha_folder(tmp_path / "real", n=30)
     folder = open_labelled_folder(tmp_path / "real")
     config = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), init=str(tiny_reader),
                           batch_size=8, threads=1)  # fmt: skip
     result = attack_folder(folder, config, shots=[0, 10], draws=2)
-    assert [(p.samples, p.draw) for p in result.points] == [(0, 0), (10, 0), (10, 1)]
+    got = [(p.attacker, p.samples, p.draw) for p in result.points]
+    assert got == [(a, k, d) for a in ("finetune", "interpolate") for k, d in SHOTS]
     assert all(p.n == 9 for p in result.points)  # 30 % of 30 held out
     pooled = result.curve("finetune")
     assert [p.samples for p in pooled] == [0, 10] and pooled[1].n == 18
     again = attack_folder(folder, config, shots=[0, 10], draws=2)
-    assert [p.correct for p in again.points] == [p.correct for p in result.points]
+    assert [(p.correct, p.alpha) for p in again.points] == [
+        (p.correct, p.alpha) for p in result.points
+    ]
     with pytest.raises(AttackError, match="more than the 21 images left for training"):
         attack_folder(folder, config, shots=[0, 30], draws=1)
 
@@ -174,7 +216,8 @@ def test_self_training_reads_unlabelled_images_and_trains_on_the_confident_ones(
     pool = open_image_folder(tmp_path / "unlabelled")
     assert pool.n == 24 and pool.names[0] == "c000.png"
     config = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), init="universal",
-                          batch_size=4, threads=1, pseudo_confidence=0.7)  # fmt: skip
+                          batch_size=4, threads=1, pseudo_confidence=0.7,
+                          interpolate=False)  # fmt: skip
     universal, _ = load_model(resolve_model("universal").path)
     images, texts = pseudo_labels(universal, pool.images, config)
     kept = [
@@ -203,7 +246,8 @@ def test_self_training_reads_unlabelled_images_and_trains_on_the_confident_ones(
     report = write_attack_report([result], config, "bench attack --data real").read_text()
     assert "| selftrain | 10 |" in report and "confidence ≥ 0.7" in report
     stricter = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), init="universal",
-                            batch_size=4, threads=1, pseudo_confidence=0.9)  # fmt: skip
+                            batch_size=4, threads=1, pseudo_confidence=0.9,
+                            interpolate=False)  # fmt: skip
     with pytest.raises(AttackError, match="pseudo_confidence"):
         attack_folder(folder, stricter, shots=[0], draws=1, unlabelled=pool)
     # A test image among the unlabelled ones would let the attacker train on the test.
@@ -241,3 +285,27 @@ def test_a_captchagen_dataset_folder_is_read_within_its_declared_alphabet(tmp_pa
     (tmp_path / "ds" / "dataset.json").write_text("{")
     with pytest.raises(FolderError, match=r"dataset\.json"):
         open_labelled_folder(tmp_path / "ds")
+
+
+def test_a_k_shot_attack_on_a_captchagen_dataset_reads_within_its_alphabet(tmp_path):
+    """Its points are read the way bench run reads it (within the declared charset), keyed:
+    resuming with --alphabet model is refused rather than mixing two readings."""
+    from benchmark.attack import _load_pretrained, read_accuracy
+    from benchmark.evalsets import folder_eval_set
+    from generator.dataset import RunConfig, make_dataset
+    from generator.spec import preset
+
+    make_dataset(RunConfig(spec=preset("hard"), seed=5, n=20), tmp_path / "ds")
+    folder = open_labelled_folder(tmp_path / "ds")
+    config = AttackConfig(out=tmp_path / "a", budget=Budget(samples=1), threads=1)
+    point = attack_folder(folder, config, [0], 1, 0.5).points[0]
+    _, test_idx = held_out_split(folder.n, 0.5, 0)
+    evalset = folder_eval_set(folder.subset(test_idx))
+    universal, _ = _load_pretrained("universal")
+    reader = config.reader_for(universal)
+    hard = preset("hard").charset.chars
+    assert point.correct == read_accuracy(universal, evalset, reader, hard)
+    key = json.loads((tmp_path / "a" / "ds" / "points.json").read_text())["key"]
+    assert key["alphabet"] == "style"
+    with pytest.raises(AttackError, match="alphabet"):
+        attack_folder(folder, replace(config, alphabet="model"), [0], 1, 0.5)

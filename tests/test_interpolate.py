@@ -1,0 +1,92 @@
+"""Weight-space interpolation (WiSE-FT) and the choice of how far to move."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmark.attack import HELD_BACK_MIN, held_back
+from crnn.interpolate import ALPHAS, InterpolationError, choose_alpha, interpolate
+from crnn.model import CRNN, ModelConfig
+
+
+def pair(seed: int = 0) -> tuple[CRNN, CRNN]:
+    """Two models of one shape with different weights and BatchNorm statistics."""
+    torch.manual_seed(seed)
+    start, tuned = CRNN(ModelConfig(arch="tiny")), CRNN(ModelConfig(arch="tiny"))
+    for module in tuned.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2)
+            module.num_batches_tracked.fill_(7)
+    return start.eval(), tuned.eval()
+
+
+def test_the_ends_are_the_two_models_and_the_middle_their_mean():
+    start, tuned = pair()
+    x = torch.randn(2, 1, 32, 96)
+    with torch.inference_mode():
+        assert torch.equal(interpolate(start, tuned, 0.0)(x), start(x))
+        assert torch.equal(interpolate(start, tuned, 1.0)(x), tuned(x))
+    half = interpolate(start, tuned, 0.5).state_dict()
+    a, b = start.state_dict(), tuned.state_dict()
+    for name, value in half.items():
+        if value.is_floating_point():  # weights and running statistics alike
+            torch.testing.assert_close(value, (a[name] + b[name]) / 2)
+        else:  # counters come from the fine-tuned model
+            assert torch.equal(value, b[name])
+    # Neither input is touched.
+    assert all(torch.equal(v, a[k]) for k, v in start.state_dict().items())
+
+
+def test_only_a_model_and_its_own_copy_interpolate():
+    start, _ = pair()
+    other = CRNN(ModelConfig(arch="tiny", charset="0123456789"))
+    with pytest.raises(InterpolationError, match="differ in shape or alphabet"):
+        interpolate(start, other, 0.5)
+    with pytest.raises(InterpolationError, match="between 0 and 1"):
+        interpolate(start, start, 1.5)
+    # The longest label is a recorded limit, not a weight: a fine-tuning may change it.
+    longer = CRNN(ModelConfig(arch="tiny", max_label=8))
+    longer.load_state_dict(start.state_dict())
+    interpolate(start, longer, 0.5)
+
+
+@settings(max_examples=15, deadline=None)
+@given(target=st.floats(0, 1), sharpness=st.floats(0.5, 20))
+def test_the_choice_is_the_grid_point_scoring_best(target, sharpness):
+    """A score peaked at ``target`` along the line: the chosen alpha is the grid point nearest
+    to it (computed by hand from one weight's position), and every alpha's score comes back."""
+    start, tuned = pair()
+    name = "head.weight"
+    a, b = start.state_dict()[name].flatten()[0], tuned.state_dict()[name].flatten()[0]
+
+    def score(model: CRNN) -> np.ndarray:
+        w = model.state_dict()[name].flatten()[0]
+        where = float((w - a) / (b - a))  # recovers the alpha this model was made with
+        return -sharpness * (where - target) ** 2
+
+    alpha, scores = choose_alpha(start, tuned, score)
+    nearest = min(ALPHAS, key=lambda x: abs(x - target))
+    assert abs(alpha - target) <= abs(nearest - target) + 1e-5  # a midpoint may go either way
+    assert len(scores) == len(ALPHAS) and max(scores) == pytest.approx(scores[ALPHAS.index(alpha)])
+
+
+def test_ties_go_to_the_start_and_tuples_compare_in_order():
+    start, tuned = pair()
+    assert choose_alpha(start, tuned, lambda m: 0.0)[0] == 0.0
+    # (readings right, log-probability): the count decides, the log-probability breaks ties.
+    rated = iter([(1, -3.0), (2, -9.0), (2, -4.0), (1, -1.0), (0, -0.5)])
+    alpha, scores = choose_alpha(start, tuned, lambda m: next(rated))
+    assert alpha == 0.5 and scores[2] == (2, -4.0)
+
+
+@given(k=st.integers(2, 400), draw=st.integers(0, 5), seed=st.integers(0, 3))
+def test_held_back_splits_the_k_images_in_two_fixed_parts(k, draw, seed):
+    fit, held = held_back(k, draw, seed)
+    assert sorted(fit + held) == list(range(k))
+    assert len(held) == max(HELD_BACK_MIN, round(0.2 * k))
+    assert held_back(k, draw, seed) == (fit, held)
