@@ -181,7 +181,7 @@ def evaluate_sets(
                 constraints = Constraints(allowed=level.alphabet)
         context = None
         if any(d.modifiers for d in decoders):
-            context = decode_context(rec, evalset.spec, decoders)
+            context = decode_context(rec, evalset.spec, decoders, constraints)
             level.context = context_summary(context)
         views = None
         if any(d.tta for d in decoders) and has_views(cfg.resize):
@@ -244,10 +244,16 @@ ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 BETAS = (0.0, 0.5, 1.0, 2.0)
 
 
-def decode_context(rec: Recognizer, spec: CaptchaSpec | None, decoders) -> DecodeContext:
+def decode_context(
+    rec: Recognizer,
+    spec: CaptchaSpec | None,
+    decoders,
+    constraints: Constraints | None = None,
+) -> DecodeContext:
     """What a level's style tells the decoders: its length range, its word list, and a
     character LM estimated from that list, whose weights (alpha, beta) are tuned on the style's
-    *validation* samples (seed VALIDATION_SEED: never the evaluation set)."""
+    *validation* samples (seed VALIDATION_SEED: never the evaluation set), read under the same
+    ``constraints`` (the level's alphabet) as the evaluation set will be."""
     if spec is None:  # a labelled folder: nothing is known about its text
         return DecodeContext()
     words = None
@@ -268,7 +274,7 @@ def decode_context(rec: Recognizer, spec: CaptchaSpec | None, decoders) -> Decod
     for alpha in ALPHAS:
         for beta in BETAS:
             trial = replace(context, lm=lm, alpha=alpha, beta=beta)
-            preds = tuner.decode(log_probs, rec.chars, context=trial)
+            preds = tuner.decode(log_probs, rec.chars, constraints, context=trial)
             acc = sequence_accuracy(texts, [d.text for d in preds])
             if acc > best[0]:
                 best = (acc, alpha, beta)

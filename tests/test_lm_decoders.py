@@ -157,3 +157,29 @@ def test_predict_with_a_lexicon_only_answers_words(tmp_path, capsys):
     code, _, err = invoke(crnn_main, ["predict", paths[0], "--model", str(tmp_path / "m"),
                                       "--decoder", "beam:5+lexicon"], capsys)  # fmt: skip
     assert code not in (0, None) and "needs a word list" in err
+
+
+def test_lm_weights_are_tuned_within_the_alphabet_the_level_is_read_in(monkeypatch):
+    """The tuner reads validation samples under the level's constraints (its alphabet), so the
+    weights it picks are the best for the reading the evaluation set will get."""
+    from benchmark import harness
+    from crnn.decode import Constraints, DecoderSpec
+    from crnn.recognizer import Recognizer
+    from generator.spec import preset
+
+    monkeypatch.setattr(harness, "VALIDATION_SAMPLES", 4)
+    monkeypatch.setattr(harness, "ALPHAS", (0.0, 0.5))
+    monkeypatch.setattr(harness, "BETAS", (0.0,))
+    seen = []
+    real = DecoderSpec.decode
+
+    def spy(self, log_probs, chars, constraints=None, context=None):
+        seen.append(constraints)
+        return real(self, log_probs, chars, constraints, context)
+
+    monkeypatch.setattr(DecoderSpec, "decode", spy)
+    rec = Recognizer.load("universal")
+    spec = preset("words-medium")
+    within = Constraints(allowed=spec.charset.chars)
+    harness.decode_context(rec, spec, [parse_decoder("beam:4+lm")], within)
+    assert len(seen) == 2 and all(c == within for c in seen)
