@@ -359,6 +359,36 @@ def export(
 
 
 @app.command()
+def interpolate(
+    tuned: Annotated[
+        str,
+        typer.Argument(
+            help="The fine-tuned model: a run directory or .safetensors (crnn train --init)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    alpha: Annotated[
+        float,
+        typer.Option(help="How far from --model towards TUNED: 0 is --model as it is, 1 is TUNED."),
+    ] = 0.5,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a model already in --out (refused without this).")
+    ] = False,
+    model: ModelPath = None,
+) -> None:
+    """Mix a fine-tuned model with the one it was fine-tuned from, (1 - alpha) * --model +
+    alpha * TUNED, weight by weight (WiSE-FT, Wortsman et al. 2022): on a few hundred
+    captchas the mix often reads new captchas of that kind better than either, and keeps
+    more of what --model read before. `bench attack --data` chooses alpha on held-back
+    images; here you give it."""
+    from crnn.interpolate import interpolate_models
+    from crnn.registry import DEFAULT_MODEL
+
+    written = interpolate_models(model or DEFAULT_MODEL, tuned, alpha, out, overwrite)
+    typer.echo(f"wrote {written} (alpha {alpha:g})")
+
+
+@app.command()
 def info(model: ModelPath = None) -> None:
     """Describe a model: architecture, charset, input size, parameters, validation results."""
     import json

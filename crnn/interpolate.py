@@ -19,13 +19,15 @@ from typing import Any
 
 import torch
 
+from generator.errors import UserError
+
 from .model import CRNN
 
 ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)  # 0: the start as it is; 1: the fine-tuned reader
 
 
-class InterpolationError(ValueError):
-    pass
+class InterpolationError(UserError):
+    """Two models that cannot be interpolated, or an alpha off the line between them."""
 
 
 def interpolate(start: CRNN, tuned: CRNN, alpha: float) -> CRNN:
@@ -65,3 +67,33 @@ def choose_alpha(
     scores = [score(interpolate(start, tuned, alpha)) for alpha in alphas]
     best = max(range(len(alphas)), key=lambda i: (scores[i], -alphas[i]))
     return float(alphas[best]), scores
+
+
+def interpolate_models(start: str, tuned: str, alpha: float, out, overwrite: bool = False):
+    """Write the interpolated model of two saved ones (names, run directories or .safetensors)
+    to ``out`` (a run directory): the tuned model's config document, plus where it came from.
+    Refuses to replace a model already in ``out`` unless ``overwrite``. Returns ``out``."""
+    from pathlib import Path
+
+    from .checkpoint import CONFIG, WEIGHTS, load_model, save_model, weights_digest
+    from .registry import resolve_model
+
+    out = Path(out)
+    if not overwrite and ((out / WEIGHTS).exists() or (out / CONFIG).exists()):
+        raise InterpolationError(f"{out} already holds a model; --overwrite to replace it")
+    start_ref, tuned_ref = resolve_model(start), resolve_model(tuned)
+    if start_ref.is_onnx or tuned_ref.is_onnx:
+        raise InterpolationError("interpolate safetensors models, not ONNX exports")
+    start_model, _ = load_model(start_ref.path)
+    tuned_model, document = load_model(tuned_ref.path)
+    mixed = interpolate(start_model, tuned_model, alpha)
+    meta = {k: v for k, v in document.items() if k not in ("format_version", "model")}
+    meta["interpolated"] = {
+        "start": start,
+        "start_weights": weights_digest(start_ref.path),
+        "tuned": str(tuned),
+        "tuned_weights": weights_digest(tuned_ref.path),
+        "alpha": alpha,
+    }
+    save_model(out, mixed, meta)
+    return out

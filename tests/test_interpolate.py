@@ -90,3 +90,44 @@ def test_held_back_splits_the_k_images_in_two_fixed_parts(k, draw, seed):
     assert sorted(fit + held) == list(range(k))
     assert len(held) == max(HELD_BACK_MIN, round(0.2 * k))
     assert held_back(k, draw, seed) == (fit, held)
+
+
+def test_crnn_interpolate_writes_a_loadable_mix_and_refuses_bad_input(tmp_path, capsys):
+    from conftest import invoke, tiny
+
+    from crnn.checkpoint import load_model
+    from crnn.cli import main as crnn_main
+    from crnn.train import train
+
+    train(tiny(out=tmp_path / "start", steps=2, val_every=2))
+    train(tiny(out=tmp_path / "tuned", steps=2, val_every=2, init=str(tmp_path / "start"),
+               seed=3))  # fmt: skip
+    argv = ["interpolate", str(tmp_path / "tuned"), "--model", str(tmp_path / "start"),
+            "--alpha", "0.25", "-o", str(tmp_path / "mix")]  # fmt: skip
+    code, out, err = invoke(crnn_main, argv, capsys)
+    assert code in (0, None), err
+    assert out.strip() == f"wrote {tmp_path / 'mix'} (alpha 0.25)"
+    mix, document = load_model(tmp_path / "mix")
+    start, _ = load_model(tmp_path / "start")
+    tuned, _ = load_model(tmp_path / "tuned")
+    for name, value in mix.state_dict().items():
+        if value.is_floating_point():
+            a, b = start.state_dict()[name], tuned.state_dict()[name]
+            torch.testing.assert_close(value, 0.75 * a + 0.25 * b)
+    assert document["interpolated"]["alpha"] == 0.25
+    assert document["charset"] == load_model(tmp_path / "tuned")[1]["charset"]
+    before = (tmp_path / "mix" / "model.safetensors").read_bytes()
+    code, _, err = invoke(crnn_main, argv, capsys)  # a second run would replace the first
+    assert (
+        code not in (0, None)
+        and "already holds a model" in err
+        and err.count("\n") == 1
+        and "Traceback" not in err
+    )
+    assert (tmp_path / "mix" / "model.safetensors").read_bytes() == before
+    train(tiny(out=tmp_path / "small", steps=2, val_every=2, arch="small"))
+    bad = ["interpolate", str(tmp_path / "small"), "--model", str(tmp_path / "start"),
+           "-o", str(tmp_path / "bad")]  # fmt: skip
+    code, _, err = invoke(crnn_main, bad, capsys)
+    assert code not in (0, None) and "differ in shape or alphabet" in err
+    assert not (tmp_path / "bad").exists()
