@@ -358,7 +358,7 @@ KEY_BEFORE_SETTING = {
     "decoder": "greedy",
     "alphabet": "model",
     "scratch_width": 128,
-    "alpha_rule": "correct, then logprob",  # folders from before it hold no interpolated point
+    "alpha_rule": "logprob",  # folders from before it hold no interpolated point
 }
 
 
@@ -680,7 +680,7 @@ ALPHA_RULES = {
     "logprob": lambda correct, log_prob: log_prob,
     "correct, then logprob": lambda correct, log_prob: (correct, log_prob),
 }
-ALPHA_RULE = "correct, then logprob"
+ALPHA_RULE = "logprob"
 
 
 def held_back_scores(
@@ -739,14 +739,35 @@ def selftrain_steps(k: int, n_pseudo: int, config: AttackConfig) -> int:
     return max(150, labelled + pseudo)
 
 
+# What a k-shot fine-tuning cost, kept in its run directory: a point recorded later (a resumed
+# attack, the interpolating attacker reusing the fine-tuner's run) still pays for it.
+SPENT_FILE = "attack-cpu.json"
+
+
+def _spent(run_dir: Path) -> float:
+    """CPU-minutes recorded for a run (0 for a run from before they were recorded)."""
+    path = run_dir / SPENT_FILE
+    if not path.exists():
+        return 0.0
+    try:
+        spent = float(read_json(path, {"cpu_minutes": float})["cpu_minutes"])
+    except JsonFileError as err:
+        raise AttackError(f"{err}; delete {run_dir} to train it again") from None
+    if not 0 <= spent < 1e7:
+        raise AttackError(f"{path}: {spent} is not a CPU time; delete {run_dir} to train it again")
+    return spent
+
+
 def _fine_tune(run_dir: Path, examples, steps: int, draw: int, config: AttackConfig, mix) -> float:
-    """Fine-tune the pretrained reader on (grey arrays, labels); CPU-minutes spent (0 when an
-    earlier run already finished it)."""
+    """Fine-tune the pretrained reader on (grey arrays, labels); the CPU-minutes the run cost
+    (also when an earlier process trained it: recorded in the run directory; a segment killed
+    before it finished is not counted)."""
     from PIL import Image
 
+    before = _spent(run_dir)
     finished = (run_dir / "state.json").exists() and read_training_meta(run_dir)["step"] >= steps
     if finished:
-        return 0.0
+        return before
     t0 = cpu_seconds()
     train(
         TrainConfig(
@@ -758,7 +779,9 @@ def _fine_tune(run_dir: Path, examples, steps: int, draw: int, config: AttackCon
         examples=([Image.fromarray(a) for a in examples[0]], list(examples[1])),
         mix=mix,
     )  # fmt: skip
-    return (cpu_seconds() - t0) / 60
+    spent = before + (cpu_seconds() - t0) / 60
+    atomic_write_text(run_dir / SPENT_FILE, json.dumps({"cpu_minutes": spent}) + "\n")
+    return spent
 
 
 def pseudo_labels(

@@ -71,8 +71,11 @@ def study(data: Path, attack_out: Path) -> list[str]:
     alphabet = target_alphabet(pretrained, evalset, config)
     lines = [f"## {folder.name} ({folder.root}, {evalset.n} test images)", ""]
     pooled = {}  # k -> rule -> correct
-    for run in sorted(out_dir.glob("k*-draw*-fit"), key=lambda p: p.name):
-        k, draw = (int(x) for x in run.name[1:-4].split("-draw"))
+    runs = [
+        (tuple(int(x) for x in r.name[1:-4].split("-draw")), r)
+        for r in out_dir.glob("k*-draw*-fit")
+    ]
+    for (k, draw), run in sorted(runs):
         rng = np.random.default_rng(np.random.SeedSequence([config.seed, k, draw]))
         picked = rng.choice(pool, size=k, replace=False).tolist()
         _, held = held_back(k, draw, config.seed)

@@ -134,6 +134,25 @@ def test_the_interpolating_attacker_reads_the_fine_tuned_reader_moved_back(tiny_
     assert read_accuracy(interpolate(shipped, tuned, ip10.alpha), evalset, reader) == ip10.correct
     report = write_attack_report([result], config, "bench attack --data real").read_text()
     assert f"| interpolate | 10, α = {ip10.alpha:g} |" in report and "WiSE-FT" in report
+    # Recorded again later (its point lost, both runs kept): the same reading, the same cost.
+    points_file = tmp_path / "a" / "real" / "points.json"
+    doc = json.loads(points_file.read_text())
+    doc["points"] = [
+        p for p in doc["points"] if p["attacker"] != "interpolate" or p["samples"] == 0
+    ]
+    points_file.write_text(json.dumps(doc))
+    again = attack_folder(folder, config, shots=[0, 10], draws=1).points[3]
+    assert (again.correct, again.alpha, again.cpu_minutes) == (
+        ip10.correct,
+        ip10.alpha,
+        ip10.cpu_minutes,
+    )
+    (tmp_path / "a" / "real" / "k10-draw0-fit" / "attack-cpu.json").write_text(
+        '{"cpu_minutes": "x"}'
+    )
+    points_file.write_text(json.dumps(doc))
+    with pytest.raises(AttackError, match=r"attack-cpu\.json.*delete"):
+        attack_folder(folder, config, shots=[0, 10], draws=1)
     off = AttackConfig(out=tmp_path / "b", budget=Budget(samples=1), init=str(tiny_reader),
                        batch_size=8, threads=1, interpolate=False)  # fmt: skip
     assert {p.attacker for p in attack_folder(folder, off, shots=[0], draws=1).points} == {
