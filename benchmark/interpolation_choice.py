@@ -19,7 +19,6 @@ Choose the rule on development folders, never on the folders whose figures are r
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from benchmark.folders import held_out_split, open_labelled_folder
 from crnn.checkpoint import load_training_model
 from crnn.interpolate import ALPHAS, interpolate
 from generator.errors import UserError
+from generator.jsonfile import JsonFileError, read_json
 
 RULES = (*ALPHA_RULES, "alpha = 1", "alpha = 0", "best on test")
 
@@ -60,7 +60,8 @@ def pick(rule: str, held: list[tuple[int, float]], test: list[int]) -> int:
 def study(data: Path, attack_out: Path) -> list[str]:
     folder = open_labelled_folder(data)
     out_dir = attack_out / folder.name
-    key = json.loads((out_dir / "points.json").read_text())["key"]
+    shape = {"key": {"target": str, "init": str, "seed": int, "test_share": float}}
+    key = read_json(out_dir / "points.json", shape)["key"]
     if key["target"] != folder.digest:
         raise UserError(f"{out_dir} is an attack on another folder than {data}")
     config = AttackConfig(out=out_dir.parent, budget=Budget(samples=1), init=key["init"],
@@ -125,7 +126,7 @@ def main() -> None:
             if not sep:
                 raise UserError(f"give FOLDER=OUT, not {pair!r}")
             lines += study(Path(data), Path(out))
-    except (UserError, OSError, KeyError, ValueError) as err:
+    except (UserError, JsonFileError, OSError, ValueError) as err:
         sys.exit(f"interpolation_choice: error: {err}")
     text = "\n".join(lines)
     print(text)

@@ -134,6 +134,18 @@ def test_the_interpolating_attacker_reads_the_fine_tuned_reader_moved_back(tiny_
     assert read_accuracy(interpolate(shipped, tuned, ip10.alpha), evalset, reader) == ip10.correct
     report = write_attack_report([result], config, "bench attack --data real").read_text()
     assert f"| interpolate | 10, α = {ip10.alpha:g} |" in report and "WiSE-FT" in report
+    # The study behind the rule re-derives the attacker's choice and both ends of the line.
+    from benchmark.attack import ALPHA_RULE
+    from benchmark.interpolation_choice import study
+
+    table = {
+        row.split(" | ")[0].strip("| "): row.split(" | ")[1].strip(" |")
+        for row in study(tmp_path / "real", tmp_path / "a")
+        if row.startswith("| ") and " k = " not in row
+    }
+    assert float(table[ALPHA_RULE]) == pytest.approx(ip10.accuracy, abs=1e-3)
+    assert float(table["alpha = 1"]) == pytest.approx(ft10.accuracy, abs=1e-3)
+    assert float(table["alpha = 0"]) == pytest.approx(ft0.accuracy, abs=1e-3)
     # Recorded again later (its point lost, both runs kept): the same reading, the same cost.
     points_file = tmp_path / "a" / "real" / "points.json"
     doc = json.loads(points_file.read_text())
