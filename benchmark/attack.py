@@ -281,7 +281,11 @@ def _forward(model: CRNN, x: np.ndarray) -> np.ndarray:
 
 
 def _read(model: CRNN, inputs: list[np.ndarray], decoder: DecoderSpec, alphabet=None):
-    log_probs = [_forward(model, x) for x in inputs]
+    return _decode(model, [_forward(model, x) for x in inputs], decoder, alphabet)
+
+
+def _decode(model: CRNN, log_probs: list[np.ndarray], decoder: DecoderSpec, alphabet=None):
+    """Readings from each view's log-probabilities (one view unless the decoder has +tta)."""
     constraints = None if alphabet is None else Constraints(allowed=alphabet)
     return decoder.decode(
         log_probs if decoder.tta else log_probs[0], model.config.charset, constraints
@@ -599,10 +603,7 @@ def attack_folder(
     model = None
     for k in shots:
         for draw in range(1 if k == 0 else draws):
-            picked = []
-            if k:
-                rng = np.random.default_rng(np.random.SeedSequence([config.seed, k, draw]))
-                picked = rng.choice(pool, size=k, replace=False).tolist()
+            picked = drawn_images(pool, k, draw, config.seed)
             labelled = ([folder.images[i] for i in picked], [folder.texts[i] for i in picked])
             run_dir = out / f"k{k}-draw{draw}"
             ft_steps = kshot_steps(k, config.batch_size, config.passes) if k else 0
@@ -665,6 +666,14 @@ HELD_BACK_SHARE = 0.2
 HELD_BACK_MIN = 2
 
 
+def drawn_images(pool: list[int], k: int, draw: int, seed: int) -> list[int]:
+    """The folder indices of one draw's k labelled training images, fixed by the seed."""
+    if not k:
+        return []
+    rng = np.random.default_rng(np.random.SeedSequence([seed, k, draw]))
+    return rng.choice(pool, size=k, replace=False).tolist()
+
+
 def held_back(k: int, draw: int, seed: int) -> tuple[list[int], list[int]]:
     """Positions (in the draw's k picked images) fitted on and held back, fixed by the seed."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, k, draw, 1]))
@@ -691,11 +700,10 @@ def held_back_scores(
     views' mean, as the ensemble scores a reading; a label no alignment reaches is floored at
     -50 so that one such image cannot decide alone)."""
     reader = config.reader_for(model)
-    inputs = _inputs(model, images, reader)
     chars = model.config.charset
-    decoded = _read(model, inputs, reader, alphabet)
+    views = [_forward(model, x) for x in _inputs(model, images, reader)]  # one pass per view
+    decoded = _decode(model, views, reader, alphabet)
     correct = sum(d.text == t for d, t in zip(decoded, texts, strict=True))
-    views = [_forward(model, x) for x in inputs]
     if alphabet is not None:
         views = [within_alphabet(v, chars, alphabet) for v in views]
     tokens = [[chars.index(c) + 1 for c in text] for text in texts]

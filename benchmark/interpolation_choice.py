@@ -22,7 +22,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from benchmark.attack import (
@@ -30,6 +29,7 @@ from benchmark.attack import (
     AttackConfig,
     Budget,
     _load_pretrained,
+    drawn_images,
     held_back,
     held_back_scores,
     read_accuracy,
@@ -72,13 +72,13 @@ def study(data: Path, attack_out: Path) -> list[str]:
     alphabet = target_alphabet(pretrained, evalset, config)
     lines = [f"## {folder.name} ({folder.root}, {evalset.n} test images)", ""]
     pooled = {}  # k -> rule -> correct
+    draws = {}  # k -> draws read
     runs = [
         (tuple(int(x) for x in r.name[1:-4].split("-draw")), r)
         for r in out_dir.glob("k*-draw*-fit")
     ]
     for (k, draw), run in sorted(runs):
-        rng = np.random.default_rng(np.random.SeedSequence([config.seed, k, draw]))
-        picked = rng.choice(pool, size=k, replace=False).tolist()
+        picked = drawn_images(pool, k, draw, config.seed)
         _, held = held_back(k, draw, config.seed)
         images = [folder.images[picked[i]] for i in held]
         texts = [folder.texts[picked[i]] for i in held]
@@ -98,6 +98,7 @@ def study(data: Path, attack_out: Path) -> list[str]:
             zip(ALPHAS, scores, test, strict=True)
         )  # fmt: skip
         lines.append(f"k={k:<4} draw {draw}  {cells}")
+        draws[k] = draws.get(k, 0) + 1
         for rule in RULES:
             pooled.setdefault(k, {}).setdefault(rule, 0)
             pooled[k][rule] += test[pick(rule, scores, test)]
@@ -105,10 +106,7 @@ def study(data: Path, attack_out: Path) -> list[str]:
     lines += ["", "| rule | " + " | ".join(f"k = {k}" for k in sorted(pooled)) + " |"]
     lines.append("|---|" + "---|" * len(pooled))
     for rule in RULES:
-        cells = []
-        for k in sorted(pooled):
-            n = evalset.n * sum(1 for r in out_dir.glob(f"k{k}-draw*-fit"))
-            cells.append(f"{pooled[k][rule] / n:.3f}")
+        cells = [f"{pooled[k][rule] / (evalset.n * draws[k]):.3f}" for k in sorted(pooled)]
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
