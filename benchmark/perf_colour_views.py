@@ -92,6 +92,7 @@ def main() -> None:
     torch.set_num_threads(1)
     try:
         rec = Recognizer.load(args.model)
+        folders = {root.name: folder_images(root) for root in args.data}  # bad input: now
         rows = {}
         for style in STYLES:
             samples = validation_samples(style, args.n)
@@ -99,9 +100,9 @@ def main() -> None:
                 rec, [s.image for s in samples], [s.text for s in samples]
             )
             print(style, rows[f"{style} (validation)"], file=sys.stderr, flush=True)
-        for root in args.data:
-            rows[root.name] = measure(rec, *folder_images(root))
-            print(root.name, rows[root.name], file=sys.stderr, flush=True)
+        for name, (images, texts) in folders.items():
+            rows[name] = measure(rec, images, texts)
+            print(name, rows[name], file=sys.stderr, flush=True)
     except (UserError, OSError) as err:
         sys.exit(f"perf_colour_views: error: {err}")
     columns = [*CHANNELS, "four channels, voting", "greedy+tta", "greedy+tta + red, green, blue"]
