@@ -4,17 +4,26 @@ generators, and the off-the-shelf reader ddddocr measured on the same images.
 Runs in a separate environment that has the peers installed (they are not dependencies of
 captchabench; multicolorcaptcha is GPL and only ever runs here, as a test-image source):
 
-    python -m venv peer && peer/bin/pip install ddddocr wheezy.captcha multicolorcaptcha captcha
-    peer/bin/python benchmark/foreign.py render --out data/foreign --n 400
+    python -m venv peer && peer/bin/pip install ddddocr wheezy.captcha multicolorcaptcha captcha \
+        claptcha
+    peer/bin/python benchmark/foreign.py render --out data/foreign --n 400 \
+        --only wheezy,captcha-default,claptcha,multicolor
     peer/bin/python benchmark/foreign.py ddddocr data/foreign/*        # the peer's accuracy
     bench run --data data/foreign/wheezy --model universal             # ours, per folder
 
 Labels are 4-6 characters of digits + uppercase, O/0 and I/1 included (multicolorcaptcha draws
-its own 4-character text). Fonts: DejaVu Sans *Condensed*, a face outside the training pool.
-wheezy.captcha and multicolorcaptcha draw from Python's global ``random``, which the script seeds;
-the captcha package (>= 0.7.1) draws from ``secrets``, which the script points at a seeded
-generator while it renders (as generator/captcha_backend.py does), so every folder regenerates
-byte for byte.
+its own 4-character text). Fonts: DejaVu Sans *Condensed*, a face outside the training pool, for
+wheezy and claptcha; the captcha package, django-simple-captcha and multicolorcaptcha use their
+own. django-simple-captcha's top-level package is also called ``captcha`` and overwrites the
+captcha package's files: it lives in an environment of its own,
+
+    python -m venv peerdj && peerdj/bin/pip install django-simple-captcha ddddocr
+    peerdj/bin/python benchmark/foreign.py render --out data/foreign --only django-simple
+
+wheezy.captcha, claptcha, django-simple-captcha and multicolorcaptcha draw from Python's global
+``random``, which the script seeds; the captcha package (>= 0.7.1) draws from ``secrets``, which
+the script points at a seeded generator while it renders (as generator/captcha_backend.py does),
+so every folder regenerates byte for byte.
 """
 
 from __future__ import annotations
@@ -79,12 +88,61 @@ def _captcha_default(fonts):
     return lambda text: gen.generate_image(text)
 
 
-GENERATORS = {"wheezy": _wheezy, "captcha-default": _captcha_default}
+def _claptcha(fonts):
+    from claptcha import Claptcha
+    from PIL import ImageFont
+
+    # claptcha 0.3.3 (2017) measures text with FreeTypeFont.getsize, which Pillow 10 removed:
+    # give it back as the bounding box's far corner (what getsize returned for these fonts).
+    if not hasattr(ImageFont.FreeTypeFont, "getsize"):
+        ImageFont.FreeTypeFont.getsize = lambda font, text: font.getbbox(text)[2:]
+
+    # Its README's example: 200x80, margins 20, noise 0.3 (white noise blended in).
+    def draw(text):
+        return Claptcha(text, fonts[0], size=(200, 80), margin=(20, 20), noise=0.3).image[1]
+
+    return draw
 
 
-def render(out: Path, n: int, seed: int) -> None:
-    fonts = _fonts()
-    for name, factory in GENERATORS.items():
+def _django_simple(fonts):
+    """django-simple-captcha with its default settings (Vera at 22 px, letters rotated ±35°,
+    arcs and dots, a smoothing filter; the image sized to the text): the image its view serves."""
+    import io
+    import types
+
+    import django
+    from django.conf import settings
+    from PIL import Image
+
+    if not settings.configured:
+        settings.configure(INSTALLED_APPS=["captcha"], USE_TZ=True)
+        django.setup()
+    from captcha import views
+
+    def draw(text):
+        response = views._captcha_image(types.SimpleNamespace(challenge=text), 1)
+        return Image.open(io.BytesIO(response.content))
+
+    return draw
+
+
+GENERATORS = {
+    "wheezy": _wheezy,
+    "captcha-default": _captcha_default,
+    "claptcha": _claptcha,
+    "django-simple": _django_simple,
+}
+
+
+# Generators drawn with DejaVu Sans Condensed (the others bring their own font).
+NEEDS_FONTS = {"wheezy", "claptcha"}
+
+
+def render(out: Path, n: int, seed: int, only: set[str] | None = None) -> None:
+    names = [name for name in GENERATORS if only is None or name in only]
+    fonts = _fonts() if NEEDS_FONTS & set(names) else []
+    for name in names:
+        factory = GENERATORS[name]
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         random.seed(seed)  # the peers draw from the global generator
@@ -101,6 +159,8 @@ def render(out: Path, n: int, seed: int) -> None:
             rows.append((f"{i:05d}.png", text))
         _write_labels(folder, rows)
         print(f"{folder}: {n} images")
+    if only is not None and "multicolor" not in only:
+        return
     try:
         from multicolorcaptcha import CaptchaGenerator
     except ImportError as err:
@@ -148,11 +208,20 @@ def main() -> None:
     r.add_argument("--out", type=Path, default=Path("data/foreign"))
     r.add_argument("--n", type=int, default=400)
     r.add_argument("--seed", type=int, default=2026)
+    r.add_argument(
+        "--only",
+        help="comma list of generators to render (default: all): "
+        + ", ".join([*GENERATORS, "multicolor"]),
+    )
     d = sub.add_parser("ddddocr", help="ddddocr's accuracy on labelled folders")
     d.add_argument("folders", type=Path, nargs="+")
     args = parser.parse_args()
     if args.command == "render":
-        render(args.out, args.n, args.seed)
+        only = None if args.only is None else set(args.only.split(","))
+        unknown = (only or set()) - {*GENERATORS, "multicolor"}
+        if unknown:
+            sys.exit(f"foreign.py: unknown generator(s): {', '.join(sorted(unknown))}")
+        render(args.out, args.n, args.seed, only)
     else:
         ddddocr_accuracy(args.folders)
 

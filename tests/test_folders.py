@@ -340,3 +340,25 @@ def test_a_k_shot_attack_on_a_captchagen_dataset_reads_within_its_alphabet(tmp_p
     assert key["alphabet"] == "style"
     with pytest.raises(AttackError, match="alphabet"):
         attack_folder(folder, replace(config, alphabet="model"), [0], 1, 0.5)
+
+
+def test_foreign_render_only_writes_the_generators_named(tmp_path):
+    """`foreign.py render --only` adds one generator's folder without re-rendering (and so
+    rewriting) the others; what it writes is a labelled folder the readers open."""
+    import random
+
+    import captcha.image as ci
+
+    from benchmark import foreign
+    from benchmark.folders import open_labelled_folder
+
+    original = ci.secrets
+    state = random.getstate()
+    try:
+        foreign.render(tmp_path, n=3, seed=5, only={"captcha-default"})
+    finally:
+        ci.secrets, _ = original, random.setstate(state)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["captcha-default"]
+    folder = open_labelled_folder(tmp_path / "captcha-default")
+    assert len(folder.texts) == 3
+    assert all(4 <= len(t) <= 6 and set(t) <= set(foreign.ALPHABET) for t in folder.texts)
