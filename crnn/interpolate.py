@@ -30,11 +30,15 @@ class InterpolationError(UserError):
     """Two models that cannot be interpolated, or an alpha off the line between them."""
 
 
+def _check_alpha(alpha: float) -> None:
+    if not 0.0 <= alpha <= 1.0:  # also refuses NaN
+        raise InterpolationError(f"alpha must be between 0 and 1, got {alpha}")
+
+
 def interpolate(start: CRNN, tuned: CRNN, alpha: float) -> CRNN:
     """A new model with weights (1 - alpha) * start + alpha * tuned, tensor by tensor
     (BatchNorm's running statistics too; integer counters are taken from ``tuned``)."""
-    if not 0.0 <= alpha <= 1.0:
-        raise InterpolationError(f"alpha must be between 0 and 1, got {alpha}")
+    _check_alpha(alpha)
     a, b = start.state_dict(), tuned.state_dict()
     # max_label may differ (a fine-tuning records its own labels' longest); weights may not.
     same_shapes = a.keys() == b.keys() and all(a[k].shape == b[k].shape for k in a)
@@ -79,6 +83,7 @@ def interpolate_models(start: str, tuned: str, alpha: float, out, overwrite: boo
     from .registry import resolve_model
 
     out = Path(out)
+    _check_alpha(alpha)  # before loading anything: a bad --alpha is one line at once
     if not overwrite and ((out / WEIGHTS).exists() or (out / CONFIG).exists()):
         raise InterpolationError(f"{out} already holds a model; --overwrite to replace it")
     start_ref, tuned_ref = resolve_model(start), resolve_model(tuned)

@@ -131,3 +131,18 @@ def test_crnn_interpolate_writes_a_loadable_mix_and_refuses_bad_input(tmp_path, 
     code, _, err = invoke(crnn_main, bad, capsys)
     assert code not in (0, None) and "differ in shape or alphabet" in err
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_bad_alpha_is_refused_before_any_model_is_read(tmp_path, capsys):
+    """The models named here do not exist: the answer is about --alpha, so it was checked first."""
+    from conftest import invoke
+
+    from crnn.cli import main as crnn_main
+
+    for alpha in ("1.5", "-0.1", "nan"):
+        argv = ["interpolate", str(tmp_path / "none"), "--model", str(tmp_path / "nothing"),
+                "--alpha", alpha, "-o", str(tmp_path / "mix")]  # fmt: skip
+        code, _, err = invoke(crnn_main, argv, capsys)
+        assert code not in (0, None) and err.count("\n") == 1, err
+        assert "alpha must be between 0 and 1" in err and "Traceback" not in err
+    assert not (tmp_path / "mix").exists()
