@@ -57,6 +57,18 @@ def validation_samples(style: str, n: int) -> list:
     return [render_sample(spec, VALIDATION_SEED, VALIDATION_FIRST_INDEX + i) for i in range(n)]
 
 
+def validation_sets(styles, n: int) -> list[tuple[str, list, list[str]]]:
+    """(name, images, texts) of ``n`` validation samples per style, named "STYLE (validation)":
+    the sets the development scripts choose a setting on."""
+    sets = []
+    for style in styles:
+        samples = validation_samples(style, n)
+        sets.append(
+            (f"{style} (validation)", [s.image for s in samples], [s.text for s in samples])
+        )
+    return sets
+
+
 # --alphabet: read within the target's alphabet (a style's charset, a dataset's declared one),
 # or let the model answer any character it knows.
 ALPHABETS = ("style", "model")

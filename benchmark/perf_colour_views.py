@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from benchmark.evalsets import validation_samples
+from benchmark.evalsets import validation_sets
 from benchmark.folders import open_labelled_folder
 from crnn.decode import ensemble, greedy_decode
 from crnn.preprocess import read_image
@@ -92,15 +92,9 @@ def main() -> None:
     torch.set_num_threads(1)
     try:
         rec = Recognizer.load(args.model)
-        folders = {root.name: folder_images(root) for root in args.data}  # bad input: now
+        folders = [(root.name, *folder_images(root)) for root in args.data]  # bad input: now
         rows = {}
-        for style in STYLES:
-            samples = validation_samples(style, args.n)
-            rows[f"{style} (validation)"] = measure(
-                rec, [s.image for s in samples], [s.text for s in samples]
-            )
-            print(style, rows[f"{style} (validation)"], file=sys.stderr, flush=True)
-        for name, (images, texts) in folders.items():
+        for name, images, texts in validation_sets(STYLES, args.n) + folders:
             rows[name] = measure(rec, images, texts)
             print(name, rows[name], file=sys.stderr, flush=True)
     except (UserError, OSError) as err:

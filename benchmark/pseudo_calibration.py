@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from benchmark.evalsets import validation_samples
+from benchmark.evalsets import validation_sets
 from benchmark.folders import open_labelled_folder
 from crnn.decode import parse_decoder
 from crnn.recognizer import Recognizer
@@ -53,12 +53,7 @@ def main() -> None:
     torch.set_num_threads(1)
     try:
         rec = Recognizer.load(args.model)
-        sets = []
-        for style in STYLES:
-            samples = validation_samples(style, args.n)
-            sets.append(
-                (f"{style} (validation)", [s.image for s in samples], [s.text for s in samples])
-            )
+        sets = validation_sets(STYLES, args.n)
         for folder_path in args.data:
             folder = open_labelled_folder(folder_path)
             images = [Image.fromarray(a) for a in folder.images[: args.n]]

@@ -362,3 +362,20 @@ def test_foreign_render_only_writes_the_generators_named(tmp_path):
     folder = open_labelled_folder(tmp_path / "captcha-default")
     assert len(folder.texts) == 3
     assert all(4 <= len(t) <= 6 and set(t) <= set(foreign.ALPHABET) for t in folder.texts)
+
+
+def test_validation_sets_are_the_validation_samples_named_by_style():
+    """The development scripts' sets: each style's validation samples from index 500, in order."""
+    import numpy as np
+
+    from benchmark.evalsets import validation_samples, validation_sets
+
+    sets = validation_sets(("easy", "hard"), 2)
+    assert [name for name, _, _ in sets] == ["easy (validation)", "hard (validation)"]
+    for (_, images, texts), style in zip(sets, ("easy", "hard"), strict=True):
+        samples = validation_samples(style, 2)
+        assert texts == [s.text for s in samples]
+        assert all(
+            np.array_equal(np.asarray(a), np.asarray(s.image))
+            for a, s in zip(images, samples, strict=True)
+        )
