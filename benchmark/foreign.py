@@ -52,6 +52,10 @@ def _label(rnd: random.Random) -> str:
     return "".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(4, 6)))
 
 
+# A generator is a factory: fonts -> draw, where draw(text) returns the image and the text it
+# shows (the text given, or one the generator chose itself).
+
+
 def _wheezy(fonts):
     from wheezy.captcha import image as w
 
@@ -71,7 +75,7 @@ def _wheezy(fonts):
         width=200,
         height=75,
     )
-    return lambda text: draw(text)
+    return lambda text: (draw(text), text)
 
 
 def _captcha_default(fonts):
@@ -85,7 +89,7 @@ def _captcha_default(fonts):
         randbelow=rnd.randrange, randbits=rnd.getrandbits, choice=rnd.choice
     )
     gen = ci.ImageCaptcha(width=160, height=60)  # the package's own font and sizes
-    return lambda text: gen.generate_image(text)
+    return lambda text: (gen.generate_image(text), text)
 
 
 def _claptcha(fonts):
@@ -99,7 +103,8 @@ def _claptcha(fonts):
 
     # Its README's example: 200x80, margins 20, noise 0.3 (white noise blended in).
     def draw(text):
-        return Claptcha(text, fonts[0], size=(200, 80), margin=(20, 20), noise=0.3).image[1]
+        made = Claptcha(text, fonts[0], size=(200, 80), margin=(20, 20), noise=0.3)
+        return made.image[1], text
 
     return draw
 
@@ -121,7 +126,21 @@ def _django_simple(fonts):
 
     def draw(text):
         response = views._captcha_image(types.SimpleNamespace(challenge=text), 1)
-        return Image.open(io.BytesIO(response.content))
+        return Image.open(io.BytesIO(response.content)), text
+
+    return draw
+
+
+def _multicolor(fonts):
+    """multicolorcaptcha level 2: it draws its own 4-character hex text (the text given is
+    not used)."""
+    from multicolorcaptcha import CaptchaGenerator
+
+    gen = CaptchaGenerator(2)
+
+    def draw(_text):
+        made = gen.gen_captcha_image(difficult_level=2, chars_mode="hex", multicolor=True)
+        return made.image, made.characters.upper()
 
     return draw
 
@@ -131,6 +150,7 @@ GENERATORS = {
     "captcha-default": _captcha_default,
     "claptcha": _claptcha,
     "django-simple": _django_simple,
+    "multicolor": _multicolor,
 }
 
 
@@ -142,41 +162,22 @@ def render(out: Path, n: int, seed: int, only: set[str] | None = None) -> None:
     names = [name for name in GENERATORS if only is None or name in only]
     fonts = _fonts() if NEEDS_FONTS & set(names) else []
     for name in names:
-        factory = GENERATORS[name]
-        folder = out / name
-        folder.mkdir(parents=True, exist_ok=True)
         random.seed(seed)  # the peers draw from the global generator
         rnd = random.Random(seed)
         try:
-            draw = factory(fonts)
+            draw = GENERATORS[name](fonts)
         except ImportError as err:
             print(f"skipping {name}: {err}", file=sys.stderr)
             continue
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
         rows = []
         for i in range(n):
-            text = _label(rnd)
-            draw(text).convert("RGB").save(folder / f"{i:05d}.png")
+            image, text = draw(_label(rnd))
+            image.convert("RGB").save(folder / f"{i:05d}.png")
             rows.append((f"{i:05d}.png", text))
         _write_labels(folder, rows)
         print(f"{folder}: {n} images")
-    if only is not None and "multicolor" not in only:
-        return
-    try:
-        from multicolorcaptcha import CaptchaGenerator
-    except ImportError as err:
-        print(f"skipping multicolor: {err}", file=sys.stderr)
-        return
-    folder = out / "multicolor"
-    folder.mkdir(parents=True, exist_ok=True)
-    random.seed(seed)
-    gen = CaptchaGenerator(2)
-    rows = []
-    for i in range(n):
-        made = gen.gen_captcha_image(difficult_level=2, chars_mode="hex", multicolor=True)
-        made.image.convert("RGB").save(folder / f"{i:05d}.png")
-        rows.append((f"{i:05d}.png", made.characters.upper()))
-    _write_labels(folder, rows)
-    print(f"{folder}: {n} images")
 
 
 def _write_labels(folder: Path, rows) -> None:
@@ -210,15 +211,14 @@ def main() -> None:
     r.add_argument("--seed", type=int, default=2026)
     r.add_argument(
         "--only",
-        help="comma list of generators to render (default: all): "
-        + ", ".join([*GENERATORS, "multicolor"]),
+        help="comma list of generators to render (default: all): " + ", ".join(GENERATORS),
     )
     d = sub.add_parser("ddddocr", help="ddddocr's accuracy on labelled folders")
     d.add_argument("folders", type=Path, nargs="+")
     args = parser.parse_args()
     if args.command == "render":
         only = None if args.only is None else set(args.only.split(","))
-        unknown = (only or set()) - {*GENERATORS, "multicolor"}
+        unknown = (only or set()) - set(GENERATORS)
         if unknown:
             sys.exit(f"foreign.py: unknown generator(s): {', '.join(sorted(unknown))}")
         render(args.out, args.n, args.seed, only)
