@@ -66,7 +66,7 @@ def train(
     steps: Annotated[
         int, typer.Option(help="Optimizer steps (4000 is ~10 min on 2 cores).")
     ] = 4000,
-    arch: Annotated[str, typer.Option(help="Model preset: tiny, small or crnn.")] = "small",
+    arch: Annotated[str, typer.Option(help="Model preset: tiny, small, medium or crnn.")] = "small",
     batch_size: Annotated[int, typer.Option("--batch-size", "-b", help="Images per step.")] = 64,
     lr: Annotated[float, typer.Option(help="Peak learning rate (OneCycle).")] = 3e-3,
     curriculum: Annotated[
@@ -386,6 +386,33 @@ def interpolate(
 
     written = interpolate_models(model or DEFAULT_MODEL, tuned, alpha, out, overwrite)
     typer.echo(f"wrote {written} (alpha {alpha:g})")
+
+
+@app.command()
+def widen(
+    arch: Annotated[str, typer.Argument(help="The wider architecture, e.g. medium.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    seed: Annotated[int, typer.Option(help="Seed for which units are copied and the noise.")] = 0,
+    noise: Annotated[
+        float,
+        typer.Option(
+            help="Perturbation of the copied units' incoming weights, as a share of each "
+            "tensor's spread (0: exactly the same readings, but copies never part in training)."
+        ),
+    ] = 0.01,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a model already in --out (refused without this).")
+    ] = False,
+    model: ModelPath = None,
+) -> None:
+    """Grow --model into a wider architecture that reads as it did (Net2WiderNet: new units
+    copy old ones, their readers divide by the copies), ready to train on with
+    `crnn train --init OUT`: more capacity without starting from scratch."""
+    from crnn.registry import DEFAULT_MODEL
+    from crnn.widen import widen_model
+
+    written = widen_model(model or DEFAULT_MODEL, arch, out, seed, noise, overwrite)
+    typer.echo(f"wrote {written} ({arch})")
 
 
 @app.command()
