@@ -48,24 +48,26 @@ VALIDATION_FIRST_INDEX = 500
 
 
 def validation_samples(style: str, n: int) -> list:
-    """``n`` validation-seed samples (generator.sample.Sample) of a preset, from index 500."""
+    """``n`` validation-seed samples (generator.sample.Sample) of a preset or spec file, from
+    index 500."""
     from generator.sample import render_sample
     from generator.seeds import VALIDATION_SEED
-    from generator.spec import preset
+    from generator.spec import load_style
 
-    spec = preset(style)
+    spec = load_style(style)
     return [render_sample(spec, VALIDATION_SEED, VALIDATION_FIRST_INDEX + i) for i in range(n)]
 
 
 def validation_sets(styles, n: int) -> list[tuple[str, list, list[str]]]:
-    """(name, images, texts) of ``n`` validation samples per style, named "STYLE (validation)":
-    the sets the development scripts choose a setting on."""
+    """(name, images, texts) of ``n`` validation samples per style, named "NAME (validation)"
+    by the style's own name: the sets the development scripts choose a setting on."""
+    from generator.spec import load_style
+
     sets = []
     for style in styles:
         samples = validation_samples(style, n)
-        sets.append(
-            (f"{style} (validation)", [s.image for s in samples], [s.text for s in samples])
-        )
+        name = load_style(style).name
+        sets.append((f"{name} (validation)", [s.image for s in samples], [s.text for s in samples]))
     return sets
 
 

@@ -1,0 +1,111 @@
+"""Which of several readers to ship, decided on validation-seed samples only.
+
+    python -m benchmark.model_choice --models universal,runs/a,runs/b
+        [--styles universal,examples/full-alphabet/easy.toml,...] [--n 300]
+        [--out results/NAME/validation]
+
+Reads ``n`` validation-seed samples (index 500 on: past every trainer's own validation samples,
+never an evaluation set, never a third-party captcha) of each style with every model, greedy
+and greedy+tta (the default decoder), and prints a table of sequence accuracy per style and the
+mean over styles, with each model's difference from the first on the same images (paired:
+readings right by one and wrong by the other, both ways). A new default reader is chosen here;
+the benchmark levels and the third-party folders then report it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmark.evalsets import validation_sets
+from crnn.recognizer import Recognizer
+from generator.errors import UserError
+from generator.io import atomic_write_text
+
+# The universal reader's training mixture (README, "The universal model").
+DEFAULT_STYLES = ",".join(
+    ["universal"]
+    + [f"examples/full-alphabet/{s}.toml" for s in ("easy", "medium", "hard", "captcha")]
+)
+DECODERS = ("greedy", "greedy+tta")
+
+
+def read_right(rec: Recognizer, images, texts, decoder: str) -> np.ndarray:
+    """Boolean per image: whether ``decoder`` reads it exactly."""
+    return np.array([d.text == t for d, t in zip(rec.predict(images, decoder), texts, strict=True)])
+
+
+def paired(base: np.ndarray, other: np.ndarray) -> tuple[int, int]:
+    """(read right only by ``other``, read right only by ``base``) on the same images."""
+    return int((other & ~base).sum()), int((base & ~other).sum())
+
+
+def table(models: list[str], sets: list[str], right: dict, decoder: str) -> list[str]:
+    lines = [
+        f"{decoder}: sequence accuracy; last columns: mean over sets, and against the first model "
+        "(images read right only by this model / only by the first).",
+        "",
+        "| model | " + " | ".join(sets) + " | mean | vs first |",
+        "|---|" + "---|" * (len(sets) + 2),
+    ]
+    for m in models:
+        accs = [right[m][s][decoder].mean() for s in sets]
+        both = [paired(right[models[0]][s][decoder], right[m][s][decoder]) for s in sets]
+        gained, lost = sum(b[0] for b in both), sum(b[1] for b in both)
+        cells = " | ".join(f"{a:.3f}" for a in accs)
+        lines.append(f"| {m} | {cells} | {np.mean(accs):.3f} | +{gained} / -{lost} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="benchmark.model_choice", description=__doc__)
+    parser.add_argument("--models", required=True, help="comma list: names, run dirs, files")
+    parser.add_argument("--styles", default=DEFAULT_STYLES, help="comma list of styles")
+    parser.add_argument("--n", type=int, default=300, help="validation samples per style")
+    parser.add_argument("--out", type=Path, help="write OUT.txt and OUT.json")
+    args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("--n must be at least 1")
+    models = [m for m in args.models.split(",") if m]
+    styles = [s for s in args.styles.split(",") if s]
+    if not models or not styles:
+        parser.error("give at least one model and one style")
+    torch.set_num_threads(2)
+    try:
+        readers = {m: Recognizer.load(m) for m in models}  # bad input: before any rendering
+        sets = validation_sets(styles, args.n)
+        right = {m: {} for m in models}
+        for name, images, texts in sets:
+            for m, rec in readers.items():
+                right[m][name] = {d: read_right(rec, images, texts, d) for d in DECODERS}
+            print(name, {m: float(right[m][name]["greedy+tta"].mean()) for m in models},
+                  file=sys.stderr, flush=True)  # fmt: skip
+    except (UserError, OSError) as err:
+        sys.exit(f"model_choice: error: {err}")
+    names = [name for name, _, _ in sets]
+    lines = [
+        "`python -m benchmark.model_choice "
+        + " ".join(sys.argv[1:] if argv is None else argv)
+        + "`",
+        "",
+    ]
+    for decoder in DECODERS:
+        lines += [*table(models, names, right, decoder), ""]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        document = {
+            m: {s: {d: float(v.mean()) for d, v in per.items()} for s, per in right[m].items()}
+            for m in models
+        }
+        atomic_write_text(args.out.with_suffix(".txt"), text)
+        atomic_write_text(args.out.with_suffix(".json"), json.dumps(document, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
