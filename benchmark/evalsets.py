@@ -47,25 +47,32 @@ LEVELS = ("easy", "medium", "hard", "extreme")
 VALIDATION_FIRST_INDEX = 500
 
 
-def validation_samples(style: str, n: int) -> list:
+def validation_samples(style: str, n: int, first: int = VALIDATION_FIRST_INDEX) -> list:
     """``n`` validation-seed samples (generator.sample.Sample) of a preset or spec file, from
-    index 500."""
+    index ``first`` (500: past the trainers' own validation samples)."""
     from generator.sample import render_sample
     from generator.seeds import VALIDATION_SEED
     from generator.spec import load_style
 
     spec = load_style(style)
-    return [render_sample(spec, VALIDATION_SEED, VALIDATION_FIRST_INDEX + i) for i in range(n)]
+    if first < VALIDATION_FIRST_INDEX:
+        raise EvalSetError(
+            f"validation samples start at index {VALIDATION_FIRST_INDEX} (below it: the "
+            f"trainers' own validation samples), got {first}"
+        )
+    return [render_sample(spec, VALIDATION_SEED, first + i) for i in range(n)]
 
 
-def validation_sets(styles, n: int) -> list[tuple[str, list, list[str]]]:
+def validation_sets(
+    styles, n: int, first: int = VALIDATION_FIRST_INDEX
+) -> list[tuple[str, list, list[str]]]:
     """(name, images, texts) of ``n`` validation samples per style, named "NAME (validation)"
     by the style's own name: the sets the development scripts choose a setting on."""
     from generator.spec import load_style
 
     sets = []
     for style in styles:
-        samples = validation_samples(style, n)
+        samples = validation_samples(style, n, first)
         name = load_style(style).name
         sets.append((f"{name} (validation)", [s.image for s in samples], [s.text for s in samples]))
     return sets

@@ -1,15 +1,16 @@
 """Which of several readers to ship, decided on validation-seed samples only.
 
     python -m benchmark.model_choice --models universal,runs/a,runs/b
-        [--styles universal,examples/full-alphabet/easy.toml,...] [--n 300]
+        [--styles universal,examples/full-alphabet/easy.toml,...] [--n 300] [--first 500]
         [--out results/NAME/validation]
 
-Reads ``n`` validation-seed samples (index 500 on: past every trainer's own validation samples,
-never an evaluation set, never a third-party captcha) of each style with every model, greedy
-and greedy+tta (the default decoder), and prints a table of sequence accuracy per style and the
-mean over styles, with each model's difference from the first on the same images (paired:
-readings right by one and wrong by the other, both ways). A new default reader is chosen here;
-the benchmark levels and the third-party folders then report it.
+Reads ``n`` validation-seed samples (index ``first``, 500 by default, on: past every
+trainer's own validation samples, never an evaluation set, never a third-party captcha) of
+each style with every model, greedy and greedy+tta (the default decoder), and prints a table
+of sequence accuracy per style and the mean over styles, with each model's difference from the
+first on the same images (paired: readings right by one and wrong by the other, both ways). A
+new default reader is chosen here; the benchmark levels and the third-party folders then
+report it. A second decision after a first should use a fresh draw (``--first``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.evalsets import validation_sets
+from benchmark.evalsets import VALIDATION_FIRST_INDEX, validation_sets
 from crnn.recognizer import Recognizer
 from generator.errors import UserError
 from generator.io import atomic_write_text
@@ -67,6 +68,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", required=True, help="comma list: names, run dirs, files")
     parser.add_argument("--styles", default=DEFAULT_STYLES, help="comma list of styles")
     parser.add_argument("--n", type=int, default=300, help="validation samples per style")
+    parser.add_argument(
+        "--first",
+        type=int,
+        default=VALIDATION_FIRST_INDEX,
+        help="index of the first validation sample (a fresh draw for a second decision)",
+    )
     parser.add_argument("--out", type=Path, help="write OUT.txt and OUT.json")
     args = parser.parse_args(argv)
     if args.n < 1:
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(2)
     try:
         readers = {m: Recognizer.load(m) for m in models}  # bad input: before any rendering
-        sets = validation_sets(styles, args.n)
+        sets = validation_sets(styles, args.n, args.first)
         right = {m: {} for m in models}
         for name, images, texts in sets:
             for m, rec in readers.items():

@@ -41,3 +41,14 @@ def test_a_missing_model_is_one_line(tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         main(["--models", str(tmp_path / "nope"), "--n", "2"])
     assert "model not found" in str(exit_info.value.code)
+
+
+def test_a_fresh_validation_draw_continues_the_same_sequence():
+    from benchmark.evalsets import EvalSetError, validation_samples
+
+    long = validation_samples("easy", 4, first=500)
+    fresh = validation_samples("easy", 2, first=502)
+    assert [s.text for s in fresh] == [s.text for s in long[2:]]
+    assert fresh[0].image.tobytes() == long[2].image.tobytes()
+    with pytest.raises(EvalSetError, match="start at index 500"):
+        validation_samples("easy", 1, first=499)  # the trainers' own validation samples
