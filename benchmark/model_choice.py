@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from benchmark.evalsets import VALIDATION_FIRST_INDEX, validation_sets
+from crnn.decode import parse_decoder
 from crnn.recognizer import Recognizer
 from generator.errors import UserError
 from generator.io import atomic_write_text
@@ -36,9 +37,16 @@ DEFAULT_STYLES = ",".join(
 DECODERS = ("greedy", "greedy+tta")
 
 
-def read_right(rec: Recognizer, images, texts, decoder: str) -> np.ndarray:
-    """Boolean per image: whether ``decoder`` reads it exactly."""
-    return np.array([d.text == t for d, t in zip(rec.predict(images, decoder), texts, strict=True)])
+def read_right(rec: Recognizer, images, texts) -> dict[str, np.ndarray]:
+    """Per decoder, a boolean per image: whether it reads the image exactly. The views are
+    computed once: the first is exactly the plain reading greedy decodes."""
+    views = rec.view_log_probs(images)
+    inputs = {"greedy": views[0], "greedy+tta": views}
+    right = {}
+    for decoder in DECODERS:
+        decoded = parse_decoder(decoder).decode(inputs[decoder], rec.chars)
+        right[decoder] = np.array([d.text == t for d, t in zip(decoded, texts, strict=True)])
+    return right
 
 
 def paired(base: np.ndarray, other: np.ndarray) -> tuple[int, int]:
@@ -89,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         right = {m: {} for m in models}
         for name, images, texts in sets:
             for m, rec in readers.items():
-                right[m][name] = {d: read_right(rec, images, texts, d) for d in DECODERS}
+                right[m][name] = read_right(rec, images, texts)
             print(name, {m: float(right[m][name]["greedy+tta"].mean()) for m in models},
                   file=sys.stderr, flush=True)  # fmt: skip
     except (UserError, OSError) as err:

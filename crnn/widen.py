@@ -22,7 +22,7 @@ import torch
 
 from generator.errors import UserError
 
-from .model import ARCHS, CRNN, ModelConfig
+from .model import ARCHS, CRNN, ModelConfig, parameter_count
 
 
 class WidenError(UserError):
@@ -144,7 +144,7 @@ def widen_model(
     source, document = load_model(ref.path)
     wide = widen(source, arch, seed=seed, noise=noise)
     meta = {k: v for k, v in document.items() if k not in ("format_version", "model")}
-    meta["parameters"] = sum(p.numel() for p in wide.parameters())
+    meta["parameters"] = parameter_count(wide)
     meta["widened"] = {
         "source": model,
         "source_weights": weights_digest(ref.path),
