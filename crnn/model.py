@@ -37,6 +37,9 @@ ARCHS: dict[str, Arch] = {
     # `small` grown by crnn.widen (1.5x the conv channels and LSTM units): ~2.2 M parameters,
     # 78 % of small's training speed on 2 CPU cores (the LSTM, not the convs, dominates there).
     "medium": Arch((24, 48, 96, 96, 192, 192, 192), hidden=192, lstm_layers=2),
+    # `small` x 2 (medium grown once more by crnn.widen): ~3.9 M parameters, the widest reader
+    # whose float32 weights stay under the 20 MB a shipped model may weigh; trained on a GPU.
+    "large": Arch((32, 64, 128, 128, 256, 256, 256), hidden=256, lstm_layers=2),
     # For tests and smoke runs: 0.15 M parameters.
     "tiny": Arch((8, 16, 32, 32, 64, 64, 64), hidden=64, lstm_layers=1),
 }

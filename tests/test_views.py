@@ -193,7 +193,7 @@ def test_time_to_accuracy_answers_bad_configs_in_one_line(monkeypatch, capsys):
 
     for argv, message in (
         (["--configs", "small"], "--configs must look like small:128"),
-        (["--configs", "huge:128"], "archs are crnn, small, medium, tiny"),
+        (["--configs", "huge:128"], "archs are crnn, small, medium, large, tiny"),
         (["--minutes", "0"], "--minutes and --n positive"),
     ):
         monkeypatch.setattr("sys.argv", ["perf_time_to_accuracy", *argv])

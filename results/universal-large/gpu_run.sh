@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The one lent-GPU call behind results/universal-large (an H200 with 16 cores, 15 minutes of
+# device time in all): grow the medium universal reader to the `large` preset, then train it on
+# fresh samples of the same five-style mixture, rendered by 15 DataLoader workers while the GPU
+# trains. Steps are sized from a render-rate measurement on the machine itself, so the OneCycle
+# schedule completes inside the budget. Run from the repository root, with the wheels the
+# machine's image lacks in .whl/ (captcha, the font packages, rapidfuzz, ...):
+#
+#   OUT=/tmp/out results/universal-large/gpu_run.sh
+#
+# Knobs for a CPU smoke test: BUDGET (training seconds), STEPS (fixed step count), DEVICE,
+# NO_WHEELS=1 (use the installed packages).
+set -euo pipefail
+OUT=${OUT:?set OUT to a folder for the results}
+BUDGET=${BUDGET:-430}
+DEVICE=${DEVICE:-cuda}
+BATCH=${BATCH:-128}
+WORKERS=${WORKERS:-$(($(nproc) - 1))}
+RUN=${RUN:-/tmp/universal-l1}
+
+if [ -d .whl ] && [ -z "${NO_WHEELS:-}" ]; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site .whl/*.whl
+    export PYTHONPATH=/tmp/site:$PWD
+fi
+export PYTHONUNBUFFERED=1
+python3 - <<'EOF'
+import os, torch
+from generator.fonts import default_pool, wide_pool
+print("torch", torch.__version__, "cuda", torch.cuda.is_available(),
+      torch.cuda.get_device_name() if torch.cuda.is_available() else "-", "cores", os.cpu_count())
+# The same typefaces as the machine that made the earlier readers (14 default, 54 @wide).
+assert (len(default_pool()), len(wide_pool())) == (14, 54), (len(default_pool()), len(wide_pool()))
+EOF
+
+STYLES=universal,examples/full-alphabet/easy.toml,examples/full-alphabet/medium.toml,examples/full-alphabet/hard.toml,examples/full-alphabet/captcha.toml
+rm -rf /tmp/universal-l0 "$RUN"
+python3 -m crnn.cli widen large -o /tmp/universal-l0 --model results/universal-medium/candidate --seed 0
+
+if [ -z "${STEPS:-}" ]; then
+    # Samples per second the workers can render (the trainer's bottleneck on this machine).
+    STEPS=$(WORKERS=$WORKERS BUDGET=$BUDGET BATCH=$BATCH STYLES=$STYLES python3 - <<'EOF'
+import multiprocessing as mp, os, sys, time
+from crnn.prerender import _render_chunk
+from generator.spec import load_style
+specs = [load_style(s) for s in os.environ["STYLES"].split(",")]
+workers, per = int(os.environ["WORKERS"]), 60
+jobs = [(specs, 424242, k * per, (k + 1) * per, 32, 128, "crop") for k in range(workers * 6)]
+with mp.get_context("fork").Pool(workers) as pool:
+    pool.map(_render_chunk, jobs[:workers])  # warm: fonts loaded in every worker
+    t = time.perf_counter()
+    pool.map(_render_chunk, jobs)
+    rate = len(jobs) * per / (time.perf_counter() - t)
+steps = int(0.85 * rate * int(os.environ["BUDGET"]) / int(os.environ["BATCH"]))
+print(f"render rate {rate:.0f} samples/s with {workers} workers -> {steps} steps", file=sys.stderr)
+print(min(steps, 40000))
+EOF
+)
+fi
+echo "steps $STEPS"
+
+CMD="crnn train --init /tmp/universal-l0 --resize crop -d $STYLES --weights 6,1,1,1,1 --curriculum 0 --steps $STEPS --batch-size $BATCH --lr 0.001 --ema 0.999 --val-every 1000 --val-size 200 --workers $WORKERS --threads 4 --device $DEVICE --seed 9 --out $RUN --quiet"
+echo "$CMD"
+# Killed a minute past the budget if the rate was misjudged: the best checkpoint is kept.
+timeout $((BUDGET + 60)) python3 -m crnn.cli ${CMD#crnn } || echo "train exited with $?"
+cp "$RUN"/model.safetensors "$RUN"/config.json "$RUN"/log.csv "$OUT"/ || true
+cp "$RUN"/curve.png "$OUT"/ 2>/dev/null || true
+# step, samples, validation accuracy, samples/s, seconds: the rows that validated, and the last.
+awk -F, 'NR > 1 && $5 != "" {print $1, $2, $5, $7, $8}' "$RUN"/log.csv || true
+tail -1 "$RUN"/log.csv || true
