@@ -66,7 +66,9 @@ def train(
     steps: Annotated[
         int, typer.Option(help="Optimizer steps (4000 is ~10 min on 2 cores).")
     ] = 4000,
-    arch: Annotated[str, typer.Option(help="Model preset: tiny, small, medium, large or crnn.")] = "small",
+    arch: Annotated[
+        str, typer.Option(help="Model preset: tiny, small, medium, large or crnn.")
+    ] = "small",
     batch_size: Annotated[int, typer.Option("--batch-size", "-b", help="Images per step.")] = 64,
     lr: Annotated[float, typer.Option(help="Peak learning rate (OneCycle).")] = 3e-3,
     curriculum: Annotated[
