@@ -37,6 +37,12 @@ class WeightAverage:
         self.model = copy.deepcopy(core).eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
+        # A deep copy's LSTM weights are separate tensors, not cuDNN's one flat buffer: on a GPU
+        # every forward of the copy (validation) would compact them again, with a warning.
+        # On the CPU this is a no-op.
+        for module in self.model.modules():
+            if isinstance(module, nn.RNNBase):
+                module.flatten_parameters()
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
