@@ -117,6 +117,13 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         grain=show("grain", 0.2, d.integer(4, 30), 0),
         texture=show("texture", 0.2, d.integer(10, 50), 0),
     )
+    # One background cell per glyph, drawn only where the base spec opts in (universal.cells),
+    # so the `universal` preset's samples stay byte for byte what they were. Cells put glyphs
+    # of either polarity side by side; they get room of their own (spacing >= 0.1).
+    if (base.universal.cells or only == "cells") and family("cells", base.universal.cells):
+        color = replace(color, cells=1.0)
+        lo, hi = text.spacing
+        text = replace(text, spacing=(max(lo, 0.1), max(hi, 0.1)))
     thick = d.integer(1, 3)
     noise = NoiseStyle(
         dots=show("dots", 0.45, (n := d.integer(5, 80), n + d.integer(0, 20)), (0, 0)),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import functools
 import io
+import itertools
 import math
 import statistics
 from dataclasses import dataclass
@@ -223,9 +224,10 @@ def _ramp(h: int, w: int, direction: int) -> np.ndarray:
 
 def _background(
     spec: CaptchaSpec, u: _Uniforms, rng: np.random.Generator, channels: int
-) -> tuple[np.ndarray, tuple[float, float]]:
+) -> tuple[np.ndarray, tuple[float, float], float, tuple[int, ...]]:
     """The (H, W, C) uint8 background and the range of its smooth luminance (base, gradient and
-    texture; grain is per-pixel noise): text contrast is measured against all of it."""
+    texture; grain is per-pixel noise): text contrast is measured against all of it. Also its
+    base luminance and base colour, which background cells (color.cells) shift."""
     h, w = spec.height, spec.width
     c = spec.color
     lum = float(u.integer(*c.background))
@@ -260,7 +262,35 @@ def _background(
         ox, oy = u.integer(0, step - 1), u.integer(0, step - 1)
         canvas[oy::step, :] = line
         canvas[:, ox::step] = line
-    return canvas, (max(0.0, span[0]), min(255.0, span[1]))
+    return canvas, (max(0.0, span[0]), min(255.0, span[1])), lum, base
+
+
+def _paint_cells(
+    canvas: np.ndarray,
+    u: _Uniforms,
+    centres: list[float],
+    lum: float,
+    base: tuple[int, ...],
+    span: tuple[float, float],
+    saturation: int,
+) -> list[tuple[float, float]]:
+    """Give every glyph its own background cell, in place: full-height bands split halfway
+    between neighbouring glyph centres, each shifted from the base colour to a luminance and
+    tint of its own (gradient, texture, grain and grid shift with it). Returns each cell's
+    smooth-luminance range, which its glyph's contrast is measured against."""
+    _, w, channels = canvas.shape
+    edges = [0, *(round((a + b) / 2) for a, b in itertools.pairwise(centres)), w]
+    spans = []
+    for left, right in itertools.pairwise(edges):
+        cell_lum = u(0, 255)
+        colour = _tinted(u, cell_lum, saturation, channels)
+        band = canvas[:, left:right].astype(np.int16)
+        for k in range(channels):
+            band[..., k] += colour[k] - base[k]
+        canvas[:, left:right] = np.clip(band, 0, 255)
+        shift = cell_lum - lum
+        spans.append((max(0.0, span[0] + shift), min(255.0, span[1] + shift)))
+    return spans
 
 
 _ELASTIC_GRID = (4, 8)  # coarse control points of the elastic field (rows, columns)
@@ -494,7 +524,7 @@ def render_native(
     channels = 1 if spec.grayscale else 3
     u = _Uniforms(rng)
 
-    canvas, bg_span = _background(spec, u, rng, channels)
+    canvas, bg_span, bg_lum, bg_base = _background(spec, u, rng, channels)
     warp, warp_bound = _warp_index(spec, u, rng)
     blur_tenths = round(10 * u(*spec.warp.blur))
     # Ink may move by the warp and bleed by the blur kernel; stay clear of the edge by that much.
@@ -532,14 +562,23 @@ def render_native(
     )
     text_w = max(x + m.width for x, m in zip(xs, masks, strict=True))
 
-    image = Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
     x0 = margin + offset_share * (avail_w - text_w)
+    # Drawn only where the spec asks for cells, so every other spec renders as it always did.
+    cell_spans = None
+    if c.cells and u() < c.cells:
+        centres = [x0 + x + m.width / 2 for x, m in zip(xs, masks, strict=True)]
+        cell_spans = _paint_cells(canvas, u, centres, bg_lum, bg_base, bg_span, c.saturation)
+    image = Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
     layer = Image.new("L", (w, h), 0) if with_text_layer else None
     ink_colours, ink_lums = [], []
     colour = None
     contrast = 255.0
-    for mask, x, top in zip(masks, xs, tops, strict=True):
-        if colour is None or c.per_char:
+    for k, (mask, x, top) in enumerate(zip(masks, xs, tops, strict=True)):
+        if cell_spans is not None:  # either side of its own cell: polarity varies per glyph
+            lum = _draw_luminance(u, 0, 255, cell_spans[k], c.min_contrast)
+            contrast = min(contrast, _distance(lum, cell_spans[k]))
+            colour = _tinted(u, lum, c.saturation, channels)
+        elif colour is None or c.per_char:
             lum = _draw_luminance(u, *c.text, bg_span, c.min_contrast)
             contrast = min(contrast, _distance(lum, bg_span))
             colour = _tinted(u, lum, c.saturation, channels)

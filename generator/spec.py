@@ -104,6 +104,13 @@ class ColorStyle:
     gradient: int = _bounded(0, 0, 255, "max background luminance change across the canvas")
     grain: int = _bounded(0, 0, 128, "per-pixel background noise amplitude (luminance)")
     texture: int = _bounded(0, 0, 128, "smooth random background texture amplitude (luminance)")
+    cells: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "probability that every glyph sits on its own background cell: a luminance and tint per"
+        " cell, the glyph's drawn min_contrast away from its own cell's, darker or lighter",
+    )
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,7 @@ FAMILIES: tuple[str, ...] = (
     "wave",
     "elastic",
     "jpeg",
+    "cells",
 )
 
 
@@ -178,6 +186,13 @@ class UniversalStyle:
         metadata={
             "doc": "one family every universal sample shows (a held-out test set); '' = none"
         },
+    )
+    cells: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples drawn with one background cell per glyph (color.cells); opt-in, so"
+        " a spec without it renders exactly as before the family existed",
     )
 
 
@@ -216,7 +231,14 @@ class CaptchaSpec:
 
     def digest(self) -> str:
         """Short content hash: two specs with equal digests render identical bytes."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        plain = self.to_dict()
+        # Fields added after render version 5 enter the hash only when set: a spec that does
+        # not use them renders the same bytes as before they existed, so it keeps its digest
+        # (and every cache, manifest and attack-resume key made with it).
+        for section, name in _LATER_FIELDS:
+            if plain[section][name] == _LATER_DEFAULTS[section, name]:
+                del plain[section][name]
+        blob = json.dumps(plain, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def with_overrides(self, **sections: dict[str, Any]) -> CaptchaSpec:
@@ -226,6 +248,10 @@ class CaptchaSpec:
             k: replace(getattr(self, k), **v) for k, v in sections.items() if isinstance(v, dict)
         }
         return replace(self, **top, **nested)
+
+
+_LATER_FIELDS: tuple[tuple[str, str], ...] = (("color", "cells"), ("universal", "cells"))
+_LATER_DEFAULTS = {("color", "cells"): 0.0, ("universal", "cells"): 0.0}
 
 
 # ---------------------------------------------------------------------------------------------
