@@ -41,8 +41,8 @@ def run(
         typer.Option(
             "--model",
             "-m",
-            help="Pretrained model name (universal, reference), run directory or .safetensors "
-            "file (default: universal).",
+            help="Pretrained model name (universal, universal-v5, reference), run directory or "
+            ".safetensors file (default: universal).",
         ),
     ] = None,
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 1000,
@@ -84,6 +84,10 @@ def run(
             "model answer any character it knows."
         ),
     ] = "style",
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress lines; only the summary and the report."),
+    ] = False,
 ) -> None:
     """Evaluate a model on reserved-seed evaluation sets and write OUT/report.md, metrics.csv,
     metrics.json, predictions.csv (every sample's reading) and figures/."""
@@ -108,10 +112,18 @@ def run(
         from crnn.train import TrainConfig, train
 
         model = out / "model"
-        typer.echo(f"training a fresh small model for {train_steps} steps into {model} …")
-        train(TrainConfig(out=model, steps=train_steps, extra={"command": command_line()}))
+        if not quiet:
+            typer.echo(f"training a fresh small model for {train_steps} steps into {model} …")
+        config = TrainConfig(
+            out=model, steps=train_steps, progress=not quiet, extra={"command": command_line()}
+        )
+        train(config)
     rec = Recognizer.load(model)
-    progress = lambda lv: typer.echo(f"  {lv} done")  # noqa: E731
+
+    def progress(level: str) -> None:
+        if not quiet:
+            typer.echo(f"  {level} done")
+
     if data is not None:
         from benchmark.evalsets import folder_eval_set
         from benchmark.folders import check_charset, open_labelled_folder

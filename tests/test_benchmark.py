@@ -105,8 +105,9 @@ def test_end_to_end_bench_run_writes_every_report_file(tiny_model, tmp_path, cap
         "--cache",
         str(tmp_path / "cache"),
     ]
-    code, _, err = bench(argv, capsys)
+    code, text, err = bench(argv, capsys)
     assert code == 0, err
+    assert "  easy done" in text and "  hard done" in text
     for name in ("report.md", "metrics.csv", "metrics.json"):
         assert (out / name).stat().st_size > 0, name
     for fig in ("accuracy_by_level", "accuracy_vs_beam", "reliability", "coverage", "misreads"):
@@ -126,9 +127,12 @@ def test_end_to_end_bench_run_writes_every_report_file(tiny_model, tmp_path, cap
     report = (out / "report.md").read_text()
     assert "McNemar" in report and " ".join(argv[:2]) in report
     # The cached evaluation set is reused: a second run gives the same digests.
-    code, _, _ = bench(
-        [*argv[:-4], "--out", str(tmp_path / "again"), "--cache", str(tmp_path / "cache")], capsys
+    code, text, _ = bench(
+        [*argv[:-4], "--out", str(tmp_path / "again"), "--cache", str(tmp_path / "cache"), "-q"],
+        capsys,
     )
+    # --quiet: no progress lines, still the summary and where the report went.
+    assert code == 0 and "done" not in text and "wrote" in text and text.startswith("easy ")
     again = json.loads((tmp_path / "again" / "metrics.json").read_text())
     assert again["provenance"]["evalsets"] == document["provenance"]["evalsets"]
     code, text, _ = bench(["compare", str(out), str(tmp_path / "again")], capsys)
