@@ -79,25 +79,21 @@ def interpolate_models(start: str, tuned: str, alpha: float, out, overwrite: boo
     Refuses to replace a model already in ``out`` unless ``overwrite``. Returns ``out``."""
     from pathlib import Path
 
-    from .checkpoint import CONFIG, WEIGHTS, load_model, save_model, weights_digest
-    from .registry import resolve_model
+    from .checkpoint import save_model
+    from .derive import carried_meta, load_source, refuse_existing
 
     out = Path(out)
     _check_alpha(alpha)  # before loading anything: a bad --alpha is one line at once
-    if not overwrite and ((out / WEIGHTS).exists() or (out / CONFIG).exists()):
-        raise InterpolationError(f"{out} already holds a model; --overwrite to replace it")
-    start_ref, tuned_ref = resolve_model(start), resolve_model(tuned)
-    if start_ref.is_onnx or tuned_ref.is_onnx:
-        raise InterpolationError("interpolate safetensors models, not ONNX exports")
-    start_model, _ = load_model(start_ref.path)
-    tuned_model, document = load_model(tuned_ref.path)
+    refuse_existing(out, overwrite, InterpolationError)
+    start_model, _, start_digest = load_source(start, InterpolationError, "interpolate")
+    tuned_model, document, tuned_digest = load_source(tuned, InterpolationError, "interpolate")
     mixed = interpolate(start_model, tuned_model, alpha)
-    meta = {k: v for k, v in document.items() if k not in ("format_version", "model")}
+    meta = carried_meta(document)
     meta["interpolated"] = {
         "start": start,
-        "start_weights": weights_digest(start_ref.path),
+        "start_weights": start_digest,
         "tuned": str(tuned),
-        "tuned_weights": weights_digest(tuned_ref.path),
+        "tuned_weights": tuned_digest,
         "alpha": alpha,
     }
     save_model(out, mixed, meta)

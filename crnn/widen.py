@@ -128,26 +128,22 @@ def widen_model(
     ``out`` unless ``overwrite``. Returns ``out``."""
     from pathlib import Path
 
-    from .checkpoint import CONFIG, WEIGHTS, load_model, save_model, weights_digest
-    from .registry import resolve_model
+    from .checkpoint import save_model
+    from .derive import carried_meta, load_source, refuse_existing
 
     out = Path(out)
     if arch not in ARCHS:  # before loading anything: a bad --arch is one line at once
         raise WidenError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
     if not 0.0 <= noise <= 1.0:  # also refuses NaN
         raise WidenError(f"noise must be between 0 and 1, got {noise}")
-    if not overwrite and ((out / WEIGHTS).exists() or (out / CONFIG).exists()):
-        raise WidenError(f"{out} already holds a model; --overwrite to replace it")
-    ref = resolve_model(model)
-    if ref.is_onnx:
-        raise WidenError("widen a safetensors model, not an ONNX export")
-    source, document = load_model(ref.path)
+    refuse_existing(out, overwrite, WidenError)
+    source, document, digest = load_source(model, WidenError, "widen")
     wide = widen(source, arch, seed=seed, noise=noise)
-    meta = {k: v for k, v in document.items() if k not in ("format_version", "model")}
+    meta = carried_meta(document)
     meta["parameters"] = parameter_count(wide)
     meta["widened"] = {
         "source": model,
-        "source_weights": weights_digest(ref.path),
+        "source_weights": digest,
         "source_arch": source.config.arch,
         "seed": seed,
         "noise": noise,
