@@ -47,14 +47,14 @@ LEVELS = ("easy", "medium", "hard", "extreme")
 VALIDATION_FIRST_INDEX = 500
 
 
-def validation_samples(style: str, n: int, first: int = VALIDATION_FIRST_INDEX) -> list:
-    """``n`` validation-seed samples (generator.sample.Sample) of a preset or spec file, from
-    index ``first`` (500: past the trainers' own validation samples)."""
+def validation_samples(style, n: int, first: int = VALIDATION_FIRST_INDEX) -> list:
+    """``n`` validation-seed samples (generator.sample.Sample) of a preset or spec file (or a
+    loaded spec), from index ``first`` (500: past the trainers' own validation samples)."""
     from generator.sample import render_sample
     from generator.seeds import VALIDATION_SEED
-    from generator.spec import load_style
+    from generator.spec import CaptchaSpec, load_style
 
-    spec = load_style(style)
+    spec = style if isinstance(style, CaptchaSpec) else load_style(style)
     if first < VALIDATION_FIRST_INDEX:
         raise EvalSetError(
             f"validation samples start at index {VALIDATION_FIRST_INDEX} (below it: the "
@@ -72,9 +72,11 @@ def validation_sets(
 
     sets = []
     for style in styles:
-        samples = validation_samples(style, n, first)
-        name = load_style(style).name
-        sets.append((f"{name} (validation)", [s.image for s in samples], [s.text for s in samples]))
+        spec = load_style(style)  # once: its name and its samples
+        samples = validation_samples(spec, n, first)
+        sets.append(
+            (f"{spec.name} (validation)", [s.image for s in samples], [s.text for s in samples])
+        )
     return sets
 
 
