@@ -9,7 +9,9 @@
 #   OUT=/tmp/out results/universal-large/gpu_run.sh
 #
 # Knobs for a CPU smoke test: BUDGET (training seconds), STEPS (fixed step count), DEVICE,
-# NO_WHEELS=1 (use the installed packages).
+# NO_WHEELS=1 (use the installed packages). For another run on a GPU (their defaults are the
+# run recorded here): INIT (the model grown), ARCH (the preset it grows into; the same preset
+# trains it as it is), STYLES and MIX_WEIGHTS (the mixture), LR, SEED.
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
@@ -33,9 +35,14 @@ print("torch", torch.__version__, "cuda", torch.cuda.is_available(),
 assert (len(default_pool()), len(wide_pool())) == (14, 54), (len(default_pool()), len(wide_pool()))
 EOF
 
-STYLES=universal,examples/full-alphabet/easy.toml,examples/full-alphabet/medium.toml,examples/full-alphabet/hard.toml,examples/full-alphabet/captcha.toml
+STYLES=${STYLES:-universal,examples/full-alphabet/easy.toml,examples/full-alphabet/medium.toml,examples/full-alphabet/hard.toml,examples/full-alphabet/captcha.toml}
+MIX_WEIGHTS=${MIX_WEIGHTS:-6,1,1,1,1}
+INIT=${INIT:-results/universal-medium/candidate}
+ARCH=${ARCH:-large}
+LR=${LR:-0.001}
+SEED=${SEED:-9}
 rm -rf /tmp/universal-l0 "$RUN"
-python3 -m crnn.cli widen large -o /tmp/universal-l0 --model results/universal-medium/candidate --seed 0
+python3 -m crnn.cli widen "$ARCH" -o /tmp/universal-l0 --model "$INIT" --seed 0
 
 if [ -z "${STEPS:-}" ]; then
     # Samples per second the workers can render (the trainer's bottleneck on this machine).
@@ -59,7 +66,7 @@ EOF
 fi
 echo "steps $STEPS"
 
-CMD="crnn train --init /tmp/universal-l0 --resize crop -d $STYLES --weights 6,1,1,1,1 --curriculum 0 --steps $STEPS --batch-size $BATCH --lr 0.001 --ema 0.999 --val-every 1000 --val-size 200 --workers $WORKERS --threads 4 --device $DEVICE --seed 9 --out $RUN --quiet"
+CMD="crnn train --init /tmp/universal-l0 --resize crop -d $STYLES --weights $MIX_WEIGHTS --curriculum 0 --steps $STEPS --batch-size $BATCH --lr $LR --ema 0.999 --val-every 1000 --val-size 200 --workers $WORKERS --threads 4 --device $DEVICE --seed $SEED --out $RUN --quiet"
 echo "$CMD"
 # Killed a minute past the budget if the rate was misjudged: the best checkpoint is kept.
 timeout $((BUDGET + 60)) python3 -m crnn.cli ${CMD#crnn } || echo "train exited with $?"
