@@ -251,7 +251,10 @@ class CaptchaSpec:
 
 
 _LATER_FIELDS: tuple[tuple[str, str], ...] = (("color", "cells"), ("universal", "cells"))
-_LATER_DEFAULTS = {("color", "cells"): 0.0, ("universal", "cells"): 0.0}
+_LATER_DEFAULTS = {
+    (section, name): {f.name: f.default for f in fields(cls)}[name]
+    for (section, name), cls in zip(_LATER_FIELDS, (ColorStyle, UniversalStyle), strict=True)
+}
 
 
 # ---------------------------------------------------------------------------------------------
