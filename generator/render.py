@@ -574,13 +574,12 @@ def render_native(
     colour = None
     contrast = 255.0
     for k, (mask, x, top) in enumerate(zip(masks, xs, tops, strict=True)):
-        if cell_spans is not None:  # either side of its own cell: polarity varies per glyph
-            lum = _draw_luminance(u, 0, 255, cell_spans[k], c.min_contrast)
-            contrast = min(contrast, _distance(lum, cell_spans[k]))
-            colour = _tinted(u, lum, c.saturation, channels)
-        elif colour is None or c.per_char:
-            lum = _draw_luminance(u, *c.text, bg_span, c.min_contrast)
-            contrast = min(contrast, _distance(lum, bg_span))
+        if cell_spans is not None or colour is None or c.per_char:
+            # On a cell: any luminance away from its own cell, so polarity varies per glyph.
+            lo, hi = (0, 255) if cell_spans is not None else c.text
+            ground = cell_spans[k] if cell_spans is not None else bg_span
+            lum = _draw_luminance(u, lo, hi, ground, c.min_contrast)
+            contrast = min(contrast, _distance(lum, ground))
             colour = _tinted(u, lum, c.saturation, channels)
         ink_colours.append(colour)
         ink_lums.append(lum)

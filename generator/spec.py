@@ -235,8 +235,8 @@ class CaptchaSpec:
         # Fields added after render version 5 enter the hash only when set: a spec that does
         # not use them renders the same bytes as before they existed, so it keeps its digest
         # (and every cache, manifest and attack-resume key made with it).
-        for section, name in _LATER_FIELDS:
-            if plain[section][name] == _LATER_DEFAULTS[section, name]:
+        for (section, name), default in _LATER_FIELDS.items():
+            if plain[section][name] == default:
                 del plain[section][name]
         blob = json.dumps(plain, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -250,10 +250,10 @@ class CaptchaSpec:
         return replace(self, **top, **nested)
 
 
-_LATER_FIELDS: tuple[tuple[str, str], ...] = (("color", "cells"), ("universal", "cells"))
-_LATER_DEFAULTS = {
-    (section, name): {f.name: f.default for f in fields(cls)}[name]
-    for (section, name), cls in zip(_LATER_FIELDS, (ColorStyle, UniversalStyle), strict=True)
+# (section, field) -> default of every field added after render version 5.
+_LATER_FIELDS: dict[tuple[str, str], Any] = {
+    ("color", "cells"): ColorStyle.__dataclass_fields__["cells"].default,
+    ("universal", "cells"): UniversalStyle.__dataclass_fields__["cells"].default,
 }
 
 
