@@ -267,8 +267,8 @@ def _inputs(model: CRNN, images, decoder: DecoderSpec) -> list[np.ndarray]:
     """The model's input for each view (+tta), or the one plain input."""
     cfg = model.config
     if decoder.tta:
-        return view_batches(images, cfg.height, cfg.width, cfg.resize)
-    return [preprocess_batch(images, cfg.height, cfg.width, cfg.resize)]
+        return view_batches(images, cfg.height, cfg.width, cfg.resize, channels=cfg.channels)
+    return [preprocess_batch(images, cfg.height, cfg.width, cfg.resize, channels=cfg.channels)]
 
 
 def _forward(model: CRNN, x: np.ndarray) -> np.ndarray:
@@ -407,7 +407,7 @@ def attack_style(
     """Both attackers' curves for one style (resuming whatever an earlier run finished)."""
     folder = config.out / spec.name
     folder.mkdir(parents=True, exist_ok=True)
-    evalset = get_eval_set(spec, config.n_eval, config.cache)
+    evalset = get_eval_set(spec, config.n_eval, config.cache, colour=reads_colour(config.init))
     result = StyleAttack(spec.name, spec.digest(), evalset.digest)
     points_file = folder / "points.json"
     key = _attack_key(spec.digest(), evalset.digest, config, alphabet=config.alphabet)
@@ -813,6 +813,17 @@ def _check_no_test_images(unlabelled, folder, test_idx: list[int]) -> None:
             f"{shared} of the images in {unlabelled.root} are also in the held-out test split of "
             f"{folder.root}: self-training on them would read the test; remove them"
         )
+
+
+def reads_colour(init: str | None) -> bool:
+    """Whether the attack's starting reader takes RGB input (its evaluation images then come in
+    colour); a reader trained from scratch reads grey."""
+    if init is None:
+        return False
+    from crnn.checkpoint import read_config
+    from crnn.registry import resolve_model
+
+    return read_config(resolve_model(init).path)[0].channels == 3
 
 
 def _load_pretrained(name: str):

@@ -129,7 +129,7 @@ def run(
         from benchmark.folders import check_charset, open_labelled_folder
         from benchmark.harness import evaluate_sets
 
-        folder = open_labelled_folder(data)
+        folder = open_labelled_folder(data, colour=rec.config.channels == 3)
         check_charset(folder, rec.chars, str(model or DEFAULT_MODEL))
         result = evaluate_sets(rec, [folder_eval_set(folder)], decoder_specs, progress, within)
     else:
@@ -611,8 +611,11 @@ def attack(
         from benchmark.folders import open_image_folder, open_labelled_folder
 
         mix_spec = styles(mix)[0] if mix else None
-        folder = open_labelled_folder(data)
-        pool = open_image_folder(unlabelled) if unlabelled is not None else None
+        from benchmark.attack import reads_colour
+
+        colour = reads_colour(init)
+        folder = open_labelled_folder(data, colour=colour)
+        pool = open_image_folder(unlabelled, colour=colour) if unlabelled is not None else None
         results = [attack_folder(folder, config, shot_list, draws, test_share, mix_spec, say, pool)]
     else:
         results = [

@@ -97,7 +97,8 @@ class EvalSet:
     digest: str  # sha256 of metadata.jsonl
     texts: list[str]
     indices: list[int]
-    images: np.ndarray | list[np.ndarray]  # uint8 (N, H, W); a list when sizes differ
+    # uint8 (N, H, W); a list when sizes differ, or of (H, W, 3) arrays for a colour reader
+    images: np.ndarray | list[np.ndarray]
     declared_alphabet: str | None = None  # a folder's own (a captchagen dataset's charset)
 
     @property
@@ -143,12 +144,14 @@ def resolve_levels(text: str) -> list[CaptchaSpec]:
     return specs
 
 
-def _read_checked(root: Path) -> tuple[list[str], list[int], list[np.ndarray]] | None:
-    """Texts, indices and grey images of a finished set, every image checked against its
-    recorded sha256; None if any is missing or damaged."""
+def _read_checked(
+    root: Path, mode: str = "L"
+) -> tuple[list[str], list[int], list[np.ndarray]] | None:
+    """Texts, indices and grey (``mode`` "RGB": colour) images of a finished set, every image
+    checked against its recorded sha256; None if any is missing or damaged."""
     try:
         records = open_dataset(root).records()
-        images = [read_grey(root, rec) for rec in records]
+        images = [read_grey(root, rec, mode) for rec in records]
     except (OSError, DatasetError):
         return None
     return [r["text"] for r in records], [int(r["index"]) for r in records], images
@@ -183,7 +186,12 @@ def _packed(config: RunConfig, root: Path, workers: int):
     return labels["texts"], labels["indices"], images
 
 
-def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: int = 1) -> EvalSet:
+def get_eval_set(
+    spec: CaptchaSpec, n: int, cache: Path | None = None, workers: int = 1, colour: bool = False
+) -> EvalSet:
+    """The cached evaluation set of ``n`` samples of ``spec`` (rendered, or repaired, first);
+    ``colour``: its images as RGB arrays, read from their checked files (the packed cache a
+    grey reader uses holds luminance only)."""
     if n <= 0:
         raise EvalSetError(f"--n must be a positive number of samples, got {n}")
     # Keyed on the renderer version too: a renderer change must not reuse stale images.
@@ -194,5 +202,10 @@ def get_eval_set(spec: CaptchaSpec, n: int, cache: Path | None = None, workers: 
     config = RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n, evaluation=True)
     read = _packed if spec.fixed_canvas else _unpacked
     texts, indices, images = read(config, root, workers)
+    if colour:
+        checked = _read_checked(root, "RGB")
+        if checked is None:  # pragma: no cover - just read back and verified in grey
+            raise EvalSetError(f"{root}: the evaluation set does not read back in colour")
+        images = checked[2]
     ds = open_dataset(root)
     return EvalSet(spec.name, spec, root, ds.manifest["metadata_sha256"], texts, indices, images)

@@ -38,7 +38,7 @@ class LabelledFolder:
     root: Path
     names: list[str]  # file names relative to root
     texts: list[str]
-    images: list[np.ndarray]  # uint8 (H, W) grayscale, sizes may differ
+    images: list[np.ndarray]  # uint8 (H, W) grey, or (H, W, 3) RGB for a colour reader
     digest: str
     image_sha: list[str] = field(default_factory=list)  # sha256 of each image file's bytes
     alphabet: str | None = None  # what a captchagen dataset declares it draws; else unknown
@@ -107,7 +107,8 @@ def _label_rows(root: Path) -> tuple[list[tuple[str, str]], str]:
     )
 
 
-def open_labelled_folder(path: str | Path) -> LabelledFolder:
+def open_labelled_folder(path: str | Path, colour: bool = False) -> LabelledFolder:
+    """A folder of labelled images; grey (H, W) arrays, or (H, W, 3) RGB for a colour reader."""
     root = Path(path)
     if not root.is_dir():
         raise FolderError(f"labelled folder not found: {root}")
@@ -123,7 +124,9 @@ def open_labelled_folder(path: str | Path) -> LabelledFolder:
     for name, text in rows:
         if not text:
             raise FolderError(f"{root / label_file}: {name!r} has an empty label")
-        gray, sha = _read_grey(root, name, f"{root / label_file} lists {name}, which is missing")
+        gray, sha = _read_pixels(
+            root, name, f"{root / label_file} lists {name}, which is missing", colour
+        )
         digest.update(bytes.fromhex(sha))
         names.append(name)
         texts.append(text)
@@ -146,8 +149,11 @@ def _declared_alphabet(root: Path) -> str | None:
         raise FolderError(str(err)) from None
 
 
-def _read_grey(root: Path, name: str, missing: str) -> tuple[np.ndarray, str]:
-    """One image of a folder as a grayscale array, with the sha256 of its bytes."""
+def _read_pixels(
+    root: Path, name: str, missing: str, colour: bool = False
+) -> tuple[np.ndarray, str]:
+    """One image of a folder as a grey (or, ``colour``, RGB) array, with the sha256 of its
+    bytes."""
     file = (root / name).resolve()
     if root.resolve() not in file.parents:
         raise FolderError(f"{root}: {name!r} points outside the folder")
@@ -158,7 +164,7 @@ def _read_grey(root: Path, name: str, missing: str) -> tuple[np.ndarray, str]:
     except OSError as err:
         raise FolderError(f"cannot read {root / name}: {err.strerror or err}") from None
     try:
-        gray = np.asarray(read_image(data, str(root / name)).convert("L"))
+        gray = np.asarray(read_image(data, str(root / name)).convert("RGB" if colour else "L"))
     except ImageInputError as err:
         raise FolderError(str(err)) from None
     return gray, hashlib.sha256(data).hexdigest()
@@ -183,8 +189,9 @@ class ImageFolder:
         return len(self.images)
 
 
-def open_image_folder(path: str | Path) -> ImageFolder:
-    """Every image under ``path`` (searched recursively, in sorted order)."""
+def open_image_folder(path: str | Path, colour: bool = False) -> ImageFolder:
+    """Every image under ``path`` (searched recursively, in sorted order); grey arrays, or RGB
+    for a colour reader."""
     root = Path(path)
     if not root.is_dir():
         raise FolderError(f"image folder not found: {root}")
@@ -200,7 +207,7 @@ def open_image_folder(path: str | Path) -> ImageFolder:
     digest = hashlib.sha256()
     images, shas = [], []
     for name in names:
-        gray, sha = _read_grey(root, name, f"{root / name} vanished while being read")
+        gray, sha = _read_pixels(root, name, f"{root / name} vanished while being read", colour)
         digest.update(bytes.fromhex(sha))
         images.append(gray)
         shas.append(sha)

@@ -109,7 +109,7 @@ def _view_log_probs(rec: Recognizer, images, base: np.ndarray) -> list[np.ndarra
     """Every test-time view's log-probabilities; the first view is the plain input, already
     read. (Speed is counted as one forward pass per view, like the plain decoders' figures.)"""
     cfg = rec.config
-    batches = view_batches(images, cfg.height, cfg.width, cfg.resize, VIEWS[1:])
+    batches = view_batches(images, cfg.height, cfg.width, cfg.resize, VIEWS[1:], cfg.channels)
     return [base, *(rec.log_probs_of(torch.from_numpy(b), batch_size=256) for b in batches)]
 
 
@@ -139,7 +139,8 @@ def evaluate(
                 f"level {spec.name!r} draws characters the model cannot output: "
                 f"{''.join(sorted(missing))!r}"
             )
-    evalsets = (get_eval_set(spec, n, cache) for spec in specs)
+    colour = rec.config.channels == 3
+    evalsets = (get_eval_set(spec, n, cache, colour=colour) for spec in specs)
     return evaluate_sets(rec, evalsets, decoders, progress, within_alphabet)
 
 
@@ -161,7 +162,11 @@ def evaluate_sets(
     levels: list[LevelResult] = []
     for evalset in evalsets:
         cfg = rec.config
-        x = torch.from_numpy(preprocess_batch(evalset.images, cfg.height, cfg.width, cfg.resize))
+        x = torch.from_numpy(
+            preprocess_batch(
+                evalset.images, cfg.height, cfg.width, cfg.resize, channels=cfg.channels
+            )
+        )
         ms1, rate, log_probs = _forward_speed(rec, x)
         level = LevelResult(
             evalset.name,
@@ -266,7 +271,7 @@ def decode_context(
     lm = CharNgram(words, spec.charset.chars, order=LM_ORDER)
     images, texts, _ = render_eval_set(
         [spec], VALIDATION_SEED, VALIDATION_SAMPLES, rec.config.height, rec.config.width,
-        rec.config.resize,
+        rec.config.resize, rec.config.channels,
     )  # fmt: skip
     log_probs = rec.log_probs_of(images)
     tuner = replace(lm_decoders[0], tta=False)  # weights tuned on the plain view

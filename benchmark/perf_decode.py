@@ -60,7 +60,7 @@ def main() -> None:
     spec = load_style(args.difficulty)
     decoders = parse_decoders(args.decoders)
     images, texts, _ = render_eval_set(
-        [spec], BENCHMARK_SEED, args.n, cfg.height, cfg.width, cfg.resize
+        [spec], BENCHMARK_SEED, args.n, cfg.height, cfg.width, cfg.resize, cfg.channels
     )
     rec.log_probs_of(images[:256])  # warm-up
     forward = _time(lambda: rec.log_probs_of(images), repeats=2) / args.n

@@ -64,7 +64,9 @@ def seconds_per_step(arch: str, width: int, style: str) -> float:
 def read_accuracy(model, style: str, n: int) -> float:
     samples = validation_samples(style, n)
     cfg = model.config
-    x = preprocess_batch([s.image for s in samples], cfg.height, cfg.width, cfg.resize)
+    x = preprocess_batch(
+        [s.image for s in samples], cfg.height, cfg.width, cfg.resize, channels=cfg.channels
+    )
     model.eval()
     with torch.inference_mode():
         log_probs = model(torch.from_numpy(x)).float().numpy()

@@ -35,7 +35,9 @@ def measure(rec: Recognizer, style: str, n: int) -> dict:
     samples = validation_samples(style, n)
     texts = [s.text for s in samples]
     cfg = rec.config
-    batches = view_batches([s.image for s in samples], cfg.height, cfg.width, cfg.resize)
+    batches = view_batches(
+        [s.image for s in samples], cfg.height, cfg.width, cfg.resize, channels=cfg.channels
+    )
     t0 = time.perf_counter()
     log_probs = [rec.log_probs_of(torch.from_numpy(b)) for b in batches]
     forward_ms = (time.perf_counter() - t0) / n * 1e3

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,7 @@ _MODEL_SHAPE = {
     "width": int,
     "max_label": int,
     "resize?": str,
+    "channels?": int,
 }
 _CONFIG_SHAPE = {"model": _MODEL_SHAPE, "source_size?": ([int], type(None))}
 _STATE_SHAPE = {
@@ -184,10 +186,10 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[CRNN, dict[str, A
     recorded = _tensor_metadata(weights).get(_META_KEY)
     if recorded is not None:
         try:
-            theirs = {**ModelConfig().to_dict(), **json.loads(recorded)}  # older: fewer keys
+            theirs = {**asdict(ModelConfig()), **json.loads(recorded)}  # older: fewer keys
         except (json.JSONDecodeError, TypeError):
             theirs = {}
-        mine = config.to_dict()
+        mine = asdict(config)
         diffs = [
             f"{k} {mine[k]!r} (weights: {theirs.get(k)!r})"
             for k in mine
@@ -257,12 +259,12 @@ def read_training_meta(run_dir: Path) -> dict:
 def load_training_state(run_dir: Path, model, optimizer, scheduler) -> dict:
     meta = read_training_meta(run_dir)
     core = model.module if hasattr(model, "module") else model
-    recorded = {**ModelConfig().to_dict(), **meta.get("model", core.config.to_dict())}
-    if recorded != core.config.to_dict():
+    recorded = {**asdict(ModelConfig()), **meta.get("model", core.config.to_dict())}
+    if recorded != asdict(core.config):
         theirs = meta["model"]
         diffs = [
-            f"--{k.replace('_', '-')} {theirs.get(k)!r}"
-            for k in core.config.to_dict()
+            f"--{k.replace('_', '-')} {theirs.get(k, getattr(ModelConfig(), k))!r}"
+            for k in asdict(core.config)
             if theirs.get(k, getattr(ModelConfig(), k)) != getattr(core.config, k)
         ]
         raise CheckpointError(

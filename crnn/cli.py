@@ -418,6 +418,25 @@ def widen(
 
 
 @app.command()
+def colour(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a model already in --out (refused without this).")
+    ] = False,
+    model: ModelPath = None,
+) -> None:
+    """Grow grey --model into an RGB reader that reads every image exactly as the grey one reads
+    its luminance (the first convolution's kernel split over R, G, B by the luma weights),
+    ready to train on with `crnn train --init OUT` so it can learn to tell clutter from text by
+    hue."""
+    from crnn.colour import colour_model
+    from crnn.registry import DEFAULT_MODEL
+
+    written = colour_model(model or DEFAULT_MODEL, out, overwrite)
+    typer.echo(f"wrote {written} (RGB input)")
+
+
+@app.command()
 def info(model: ModelPath = None) -> None:
     """Describe a model: architecture, charset, input size, parameters, validation results."""
     import json

@@ -55,9 +55,11 @@ class _BatchStream(IterableDataset):
         start_batch: int,
         stop_batch: int | None,
         resize: str = "stretch",
+        channels: int = 1,
     ) -> None:
         super().__init__()
         self.resize = resize
+        self.channels = channels
         self.seed = seed
         self.batch_size = batch_size
         self.charset = charset
@@ -67,7 +69,9 @@ class _BatchStream(IterableDataset):
         self.stop_batch = stop_batch
 
     def _collate(self, images: list[Image.Image], texts: list[str]) -> Batch:
-        arrays = preprocess_batch(images, self.height, self.width, self.resize)
+        arrays = preprocess_batch(
+            images, self.height, self.width, self.resize, channels=self.channels
+        )
         targets, lengths = encode_targets(texts, self.charset)
         return torch.from_numpy(arrays), targets, lengths, texts
 
@@ -101,8 +105,11 @@ class GeneratorBatches(_BatchStream):
         warmup_batches: int = 0,
         warmup_spec: CaptchaSpec | None = None,
         resize: str = "stretch",
+        channels: int = 1,
     ) -> None:
-        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch, resize)
+        super().__init__(
+            seed, batch_size, charset, height, width, start_batch, stop_batch, resize, channels
+        )
         self.specs = list(specs)
         self.warmup_batches = warmup_batches
         self.warmup_specs = [warmup_spec] if warmup_spec is not None else self.specs[:1]
@@ -140,8 +147,11 @@ class DiskBatches(_BatchStream):
         start_batch: int = 0,
         stop_batch: int | None = None,
         resize: str = "stretch",
+        channels: int = 1,
     ) -> None:
-        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch, resize)
+        super().__init__(
+            seed, batch_size, charset, height, width, start_batch, stop_batch, resize, channels
+        )
         ds = open_dataset(root)
         self.root = ds.root
         records = ds.records()
@@ -171,7 +181,7 @@ class DiskBatches(_BatchStream):
                 self._packed = np.load(self.packed_path, mmap_mode="r")
             return Image.fromarray(np.asarray(self._packed[k]))
         with Image.open(io.BytesIO(read_member(self.root, self.files[k]))) as im:
-            return im.convert("L")
+            return im.convert("L" if self.channels == 1 else "RGB")
 
     def batch(self, j: int) -> Batch:
         picked = epoch_batch(self.seed, j, len(self.texts), self.batch_size).tolist()
@@ -206,8 +216,11 @@ class ListBatches(_BatchStream):
         resize: str = "stretch",
         mix: CaptchaSpec | None = None,
         augmentation: str = "mild",
+        channels: int = 1,
     ) -> None:
-        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch, resize)
+        super().__init__(
+            seed, batch_size, charset, height, width, start_batch, stop_batch, resize, channels
+        )
         if not images or len(images) != len(texts):
             raise DataError("k-shot training needs at least one labelled image")
         missing = charset.missing(list(texts))
@@ -249,6 +262,7 @@ def render_eval_set(
     height: int,
     width: int,
     resize: str = "stretch",
+    channels: int = 1,
 ) -> tuple[torch.Tensor, list[str], list[str]]:
     """``n_per_spec`` samples of each style (indices 0..n-1 of ``seed``): images, texts, style
     names."""
@@ -256,7 +270,7 @@ def render_eval_set(
     for spec in specs:
         for i in range(n_per_spec):
             sample = render_sample(spec, seed, i)
-            images.append(preprocess(sample.image, height, width, resize))
+            images.append(preprocess(sample.image, height, width, resize, channels=channels))
             texts.append(sample.text)
             names.append(spec.name)
     return torch.from_numpy(np.stack(images)), texts, names
@@ -289,6 +303,7 @@ class CaptchaDataset(torch.utils.data.Dataset):
         resize: str = "pad",
         charset: Charset | None = None,
         transform=None,
+        channels: int = 1,
     ) -> None:
         ds = open_dataset(root)
         self.root = ds.root
@@ -298,6 +313,7 @@ class CaptchaDataset(torch.utils.data.Dataset):
         if missing:
             raise DataError(f"labels use characters outside the charset: {sorted(missing)}")
         self.height, self.width, self.resize = height, width, resize
+        self.channels = channels
         self.transform = transform
 
     def __len__(self) -> int:
@@ -306,10 +322,10 @@ class CaptchaDataset(torch.utils.data.Dataset):
     def __getitem__(self, k: int):
         record = self.records[k]
         with Image.open(io.BytesIO(read_member(self.root, record["file_name"]))) as im:
-            image = im.convert("L")
+            image = im.convert("L" if self.channels == 1 else "RGB")
         if self.transform is not None:
             image = self.transform(image)
-        array = preprocess(image, self.height, self.width, self.resize)
+        array = preprocess(image, self.height, self.width, self.resize, channels=self.channels)
         ids = torch.tensor(self.charset.encode(record["text"]), dtype=torch.long)
         return torch.from_numpy(array), ids, len(ids), record["text"]
 

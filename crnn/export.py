@@ -34,7 +34,7 @@ def export_onnx(
     path.parent.mkdir(parents=True, exist_ok=True)
     fused = fold_batchnorm(model).cpu()
     cfg = model.config
-    dummy = torch.zeros(2, 1, cfg.height, cfg.width)
+    dummy = torch.zeros(2, cfg.channels, cfg.height, cfg.width)
     tmp = path.with_name(f".{path.name}.tmp")
     torch.onnx.export(
         fused,
@@ -70,8 +70,9 @@ def onnx_metadata(model: CRNN, document: dict) -> dict[str, str]:
         "input_height": str(cfg.height),
         "input_width": str(cfg.width),
         "resize": cfg.resize,
-        # x = pixel * 2 / 255 - 1 on grayscale (crnn.preprocess)
-        "normalisation": "gray * 2/255 - 1",
+        # x = pixel * 2 / 255 - 1 on luminance, or on each of R, G, B (crnn.preprocess)
+        "input_channels": str(cfg.channels),
+        "normalisation": "gray * 2/255 - 1" if cfg.channels == 1 else "rgb * 2/255 - 1",
         "render_version": str(document.get("render_version", "")),
         "source_size": json.dumps(document.get("source_size") or [160, 60]),
         "model": json.dumps(cfg.to_dict()),

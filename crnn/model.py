@@ -56,8 +56,13 @@ class ModelConfig:
     width: int = 96
     max_label: int = 6  # longest label the model must be able to emit
     resize: str = "stretch"  # how images reach height x width: stretch, or pad (keep aspect)
+    # Input channels: 1 reads luminance (every reader before colour input), 3 reads RGB, so
+    # clutter that differs from the text in hue alone stays visible to it.
+    channels: int = 1
 
     def __post_init__(self) -> None:
+        if self.channels not in (1, 3):
+            raise ModelConfigError(f"channels must be 1 (grey) or 3 (RGB), got {self.channels}")
         if self.resize not in RESIZE_MODES:
             raise ModelConfigError(
                 f"resize {self.resize!r} is not one of {', '.join(RESIZE_MODES)}"
@@ -86,7 +91,12 @@ class ModelConfig:
         return len(self.charset) + 1
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # A grey reader's dict is what it was before `channels` existed, so the metadata inside
+        # every committed weights file, and every key made from it, still match.
+        plain = asdict(self)
+        if plain["channels"] == 1:
+            del plain["channels"]
+        return plain
 
 
 def _conv(cin: int, cout: int, kernel=3, padding=1) -> list[nn.Module]:
@@ -103,7 +113,7 @@ class CRNN(nn.Module):
         self.config = config
         arch = ARCHS[config.arch]
         layers: list[nn.Module] = []
-        cin = 1
+        cin = config.channels
         for i, cout in enumerate(arch.channels[:-1]):
             layers += _conv(cin, cout)
             if i in _POOLS:
@@ -122,7 +132,7 @@ class CRNN(nn.Module):
         self.head = nn.Linear(2 * arch.hidden, config.num_classes)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """(B, 1, 32, W) in [-1, 1] -> log-probabilities (B, T, C), blank at index 0."""
+        """(B, channels, 32, W) in [-1, 1] -> log-probabilities (B, T, C), blank at index 0."""
         features = self.cnn(images)  # (B, C, 1, T)
         seq = features.squeeze(2).transpose(1, 2)  # map-to-sequence: (B, T, C)
         seq, _ = self.rnn(seq)

@@ -49,19 +49,31 @@ class OnnxReader:
         self.chars = meta["charset"]
         self.height, self.width = int(meta["input_height"]), int(meta["input_width"])
         self.resize = meta.get("resize", "stretch")
-        if self.resize not in RESIZE_MODES or meta.get("blank_index", "0") != "0":
-            raise OnnxReaderError(f"{path}: unsupported resize or blank index in its metadata")
+        channels = meta.get("input_channels", "1")  # older exports: grey, unstated
+        if (
+            self.resize not in RESIZE_MODES
+            or meta.get("blank_index", "0") != "0"
+            or channels not in ("1", "3")
+        ):
+            raise OnnxReaderError(
+                f"{path}: unsupported resize, blank index or input channels in its metadata"
+            )
+        self.channels = int(channels)
 
     def log_probs(self, images: Sequence[str | Path | Image.Image], batch_size: int = 64):
         arrays = preprocess_batch(
-            [read_image(im) for im in images], self.height, self.width, self.resize
+            [read_image(im) for im in images],
+            self.height,
+            self.width,
+            self.resize,
+            channels=self.channels,
         )
         return self._run(arrays, batch_size)
 
     def view_log_probs(self, images: Sequence[str | Path | Image.Image], batch_size: int = 64):
         """One (N, T, C) array per test-time view (crnn.views), for the ``+tta`` decoders."""
         opened = [read_image(im) for im in images]
-        batches = view_batches(opened, self.height, self.width, self.resize, VIEWS)
+        batches = view_batches(opened, self.height, self.width, self.resize, VIEWS, self.channels)
         return [self._run(b, batch_size) for b in batches]
 
     def _run(self, arrays: np.ndarray, batch_size: int) -> np.ndarray:

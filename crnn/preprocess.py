@@ -106,36 +106,48 @@ def model_pixels(
     resize: str = "stretch",
     margin: float = CONTENT_MARGIN,
     hscale: float = 1.0,
+    channels: int = 1,
 ) -> np.ndarray:
-    """Any PIL image -> float32 (H, W) grey levels 0..255 at the model's input size.
+    """Any PIL image -> float32 levels 0..255 at the model's input size: (H, W) luminance, or
+    (H, W, 3) RGB when ``channels`` is 3 (the content box is found on luminance either way).
 
     ``margin`` (crop) and ``hscale`` (pad, crop: the canvas widened by this factor first) are
     the dials of test-time views (crnn.views); their defaults are what training sees."""
     gray = image if image.mode == "L" else image.convert("L")
+    picture = gray if channels == 1 else image.convert("RGB")
     if hscale != 1.0 and resize != "stretch":
         widened = (max(1, round(gray.width * hscale)), gray.height)
-        gray = gray.resize(widened, Image.Resampling.BILINEAR)
+        picture = picture.resize(widened, Image.Resampling.BILINEAR)
+        gray = picture if channels == 1 else gray.resize(widened, Image.Resampling.BILINEAR)
     if resize == "crop":
         box = content_box(np.asarray(gray), margin)
         if box != (0, 0, *gray.size):
-            gray = gray.crop(box)
+            picture = picture.crop(box)
         resize = "pad"
     if resize == "pad":
-        w, h = gray.size
+        w, h = picture.size
         scaled = max(1, min(width, round(w * height / h)))
-        if gray.size != (scaled, height):
-            gray = gray.resize((scaled, height), Image.Resampling.BILINEAR)
-        arr = np.asarray(gray, dtype=np.float32)
+        if picture.size != (scaled, height):
+            picture = picture.resize((scaled, height), Image.Resampling.BILINEAR)
+        arr = np.asarray(picture, dtype=np.float32)
         if scaled < width:
+            # Pad with the border's median, per channel.
             border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
-            canvas = np.full((height, width), np.median(border), dtype=np.float32)
+            fill = np.median(border, axis=0)
+            canvas = np.empty((height, width, *arr.shape[2:]), dtype=np.float32)
+            canvas[...] = fill
             left = (width - scaled) // 2
             canvas[:, left : left + scaled] = arr
             arr = canvas
         return arr
-    if gray.size != (width, height):
-        gray = gray.resize((width, height), Image.Resampling.BILINEAR)
-    return np.asarray(gray, dtype=np.float32)
+    if picture.size != (width, height):
+        picture = picture.resize((width, height), Image.Resampling.BILINEAR)
+    return np.asarray(picture, dtype=np.float32)
+
+
+def channels_first(pixels: np.ndarray) -> np.ndarray:
+    """(H, W) or (H, W, C) -> (C, H, W): the layout the model's convolutions take."""
+    return pixels[None] if pixels.ndim == 2 else np.moveaxis(pixels, -1, 0)
 
 
 def normalise(pixels: np.ndarray) -> np.ndarray:
@@ -146,9 +158,9 @@ def normalise(pixels: np.ndarray) -> np.ndarray:
 def preprocess(
     image: Image.Image, height: int, width: int, resize: str = "stretch", **view
 ) -> np.ndarray:
-    """Any PIL image -> float32 (1, H, W) in [-1, 1], grayscale, at the model's input size
-    (``view``: model_pixels' margin and hscale)."""
-    return normalise(model_pixels(image, height, width, resize, **view))[None]
+    """Any PIL image -> float32 (C, H, W) in [-1, 1] at the model's input size: C = 1 grey,
+    or 3 with ``channels=3`` (``view``: model_pixels' margin, hscale and channels)."""
+    return channels_first(normalise(model_pixels(image, height, width, resize, **view)))
 
 
 def preprocess_batch(
@@ -158,6 +170,6 @@ def preprocess_batch(
     resize: str = "stretch",
     **view,
 ) -> np.ndarray:
-    """(N, 1, H, W) float32 model input for PIL images or uint8 (H, W) arrays."""
+    """(N, C, H, W) float32 model input for PIL images or uint8 (H, W) / (H, W, 3) arrays."""
     as_images = (im if isinstance(im, Image.Image) else Image.fromarray(im) for im in images)
     return np.stack([preprocess(im, height, width, resize, **view) for im in as_images])

@@ -42,9 +42,17 @@ _CHUNK = 500  # samples per worker task
 
 
 def cache_key(
-    specs: Sequence[CaptchaSpec], seed: int, n: int, height: int, width: int, resize: str
+    specs: Sequence[CaptchaSpec],
+    seed: int,
+    n: int,
+    height: int,
+    width: int,
+    resize: str,
+    channels: int = 1,
 ) -> dict:
-    return {
+    # A grey cache's key is what it was before colour input existed: caches stay valid.
+    colour = {"channels": channels} if channels != 1 else {}
+    return colour | {
         "styles": [s.name for s in specs],
         "style_digests": [s.digest() for s in specs],
         "seed": seed,
@@ -60,14 +68,18 @@ _LABELS_SHAPE = {"key": dict, "texts": [str], "pixels_sha256": str}
 
 
 def _render_chunk(job) -> tuple[int, np.ndarray, list[str]]:
-    specs, seed, start, stop, height, width, resize = job
-    pixels = np.empty((stop - start, height, width), np.uint8)
+    specs, seed, start, stop, height, width, resize, channels = job
+    pixels = np.empty((stop - start, *_item_shape(height, width, channels)), np.uint8)
     texts = []
     for k, i in enumerate(range(start, stop)):
         sample = render_sample(specs[i % len(specs)], seed, i)
-        pixels[k] = np.rint(model_pixels(sample.image, height, width, resize))
+        pixels[k] = np.rint(model_pixels(sample.image, height, width, resize, channels=channels))
         texts.append(sample.text)
     return start, pixels, texts
+
+
+def _item_shape(height: int, width: int, channels: int) -> tuple[int, ...]:
+    return (height, width) if channels == 1 else (height, width, channels)
 
 
 def _pixel_digest(pixels: np.ndarray) -> str:
@@ -85,7 +97,7 @@ def _load(folder: Path, key: dict) -> tuple[np.ndarray, list[str]] | None:
         pixels = np.load(folder / "images.npy", mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError):
         return None
-    shape = (key["n"], key["height"], key["width"])
+    shape = (key["n"], *_item_shape(key["height"], key["width"], key.get("channels", 1)))
     if labels["key"] != key or pixels.shape != shape or pixels.dtype != np.uint8:
         return None
     if len(labels["texts"]) != key["n"]:
@@ -106,24 +118,27 @@ def build(
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    channels: int = 1,
 ) -> tuple[np.ndarray, list[str]]:
     """Samples ``0..n-1`` of the stream (sample ``i`` from ``specs[i % len(specs)]``) at the
-    model's input size, as a read-only uint8 memmap (n, H, W) and their texts. Reused from
+    model's input size, as a read-only uint8 memmap (n, H, W), or (n, H, W, 3) for a colour
+    reader, and their texts. Reused from
     ``out/prerender`` when it holds exactly this set, intact."""
     folder = Path(out) / FOLDER
-    key = cache_key(specs, seed, n, height, width, resize)
+    key = cache_key(specs, seed, n, height, width, resize, channels)
     cached = _load(folder, key)
     if cached is not None:
         return cached
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [
-        (list(specs), seed, start, min(n, start + _CHUNK), height, width, resize)
+        (list(specs), seed, start, min(n, start + _CHUNK), height, width, resize, channels)
         for start in range(0, n, _CHUNK)
     ]
     texts: list[str] = [""] * n
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     with atomic_writer(folder / "images.npy") as fh, contextlib.ExitStack() as stack:
-        array = np.lib.format.open_memmap(Path(fh.name), "w+", np.uint8, (n, height, width))
+        shape = (n, *_item_shape(height, width, channels))
+        array = np.lib.format.open_memmap(Path(fh.name), "w+", np.uint8, shape)
         if workers > 1:
             # A process that trained before (bench transfer) may hold finished DataLoader
             # iterators in reference cycles: finalise them here, not in the forked children.
@@ -165,8 +180,11 @@ class CachedBatches(_BatchStream):
         warmup: GeneratorBatches | None = None,
         start_batch: int = 0,
         stop_batch: int | None = None,
+        channels: int = 1,
     ) -> None:
-        super().__init__(seed, batch_size, charset, height, width, start_batch, stop_batch)
+        super().__init__(
+            seed, batch_size, charset, height, width, start_batch, stop_batch, channels=channels
+        )
         if len(texts) < batch_size:
             raise DataError(f"--prerender {len(texts)} is smaller than a batch ({batch_size})")
         missing = charset.missing(list(texts))
@@ -184,7 +202,9 @@ class CachedBatches(_BatchStream):
             return self.warmup.batch(j)
         live = j - self.warmup_batches
         picked = np.sort(epoch_batch(self.seed, live, len(self.texts), self.batch_size, (23,)))
-        images = normalise(self.pixels[picked])[:, None]
+        images = normalise(self.pixels[picked])
+        # (N, H, W) grey or (N, H, W, C) colour -> (N, C, H, W)
+        images = images[:, None] if images.ndim == 3 else np.moveaxis(images, -1, 1).copy()
         texts = [self.texts[k] for k in picked.tolist()]
         targets, lengths = encode_targets(texts, self.charset)
         return torch.from_numpy(images), targets, lengths, texts

@@ -101,7 +101,11 @@ class Recognizer:
             raise ImageInputError("no images given")
         cfg = self.config
         arrays = preprocess_batch(
-            [self._open(im) for im in images], cfg.height, cfg.width, cfg.resize
+            [self._open(im) for im in images],
+            cfg.height,
+            cfg.width,
+            cfg.resize,
+            channels=cfg.channels,
         )
         return self.log_probs_of(torch.from_numpy(arrays), batch_size)
 
@@ -116,11 +120,11 @@ class Recognizer:
             raise ImageInputError("no images given")
         opened = [self._open(im) for im in images]
         cfg = self.config
-        batches = view_batches(opened, cfg.height, cfg.width, cfg.resize, views)
+        batches = view_batches(opened, cfg.height, cfg.width, cfg.resize, views, cfg.channels)
         return [self.log_probs_of(torch.from_numpy(b), batch_size) for b in batches]
 
     def log_probs_of(self, tensor: torch.Tensor, batch_size: int = 256) -> np.ndarray:
-        """Same, for already preprocessed (N, 1, H, W) input."""
+        """Same, for already preprocessed (N, C, H, W) input."""
         outs = []
         with torch.inference_mode():
             for start in range(0, len(tensor), batch_size):

@@ -84,6 +84,9 @@ class TrainConfig:
     # and input size are kept (its resize mode too, unless `resize` says otherwise); characters
     # shared with the new charset keep their output rows, the others start fresh.
     init: str | None = None
+    # Input channels of a model trained from scratch: 1 luminance, 3 RGB (with `init`, the
+    # pretrained model's; `crnn widen --channels 3` grows a grey reader into a colour one).
+    channels: int = 1
     # "onecycle" needs the length of the run up front; "constant" (a short warm-up, then the peak
     # rate) lets a run be extended with --resume and a larger --steps (attack effort curves).
     schedule: str = "onecycle"
@@ -243,7 +246,10 @@ def _prerendered(config, specs, live, start_batch, out, rank, batches_kw):
     bar = Progress(config.prerender, unit="img", desc="prerender", disable=not config.progress)
     size = (batches_kw["height"], batches_kw["width"], batches_kw["resize"])
     with bar:
-        pixels, texts = build(specs, config.seed, config.prerender, *size, out, progress=bar.update)
+        pixels, texts = build(
+            specs, config.seed, config.prerender, *size, out, progress=bar.update,
+            channels=batches_kw["channels"],
+        )  # fmt: skip
     return CachedBatches(
         pixels,
         texts,
@@ -254,6 +260,7 @@ def _prerendered(config, specs, live, start_batch, out, rank, batches_kw):
         size[1],
         warmup=live if live.warmup_batches else None,
         start_batch=start_batch,
+        channels=batches_kw["channels"],
     )
 
 
@@ -353,6 +360,7 @@ def train(
             width=base.width,
             max_label=max_label,
             resize=config.resize or base.resize,
+            channels=base.channels,
         )
     else:
         model_config = ModelConfig(
@@ -361,6 +369,7 @@ def train(
             width=config.width,
             max_label=max_label,
             resize=config.resize or "stretch",
+            channels=config.channels,
         )
 
     torch.manual_seed(config.seed)
@@ -404,6 +413,7 @@ def train(
         height=model_config.height,
         width=model_config.width,
         resize=model_config.resize,
+        channels=model_config.channels,
     )
     # Each optimizer step consumes `world` global batches (one per rank).
     start_batch = start_step * world
@@ -435,14 +445,14 @@ def train(
     elif examples is not None:
         size = (model_config.height, model_config.width, model_config.resize)
         val = (
-            torch.from_numpy(preprocess_batch(examples[0], *size)),
+            torch.from_numpy(preprocess_batch(examples[0], *size, channels=model_config.channels)),
             list(examples[1]),
             ["examples"] * len(examples[1]),
         )
     else:
         val = render_eval_set(
             specs, VALIDATION_SEED, config.val_size, model_config.height, model_config.width,
-            model_config.resize,
+            model_config.resize, model_config.channels,
         )  # fmt: skip
 
     meta_doc = {

@@ -75,11 +75,14 @@ def view_batches(
     width: int,
     resize: str,
     views: Sequence[View] = VIEWS,
+    channels: int = 1,
 ) -> list[np.ndarray]:
-    """One (N, 1, H, W) model input per view, the images in the same order in each."""
+    """One (N, C, H, W) model input per view, the images in the same order in each."""
     check_resize(resize)
     pil = [im if isinstance(im, Image.Image) else Image.fromarray(im) for im in images]
     return [
-        preprocess_batch(pil, height, width, resize, margin=v.margin, hscale=v.hscale)
+        preprocess_batch(
+            pil, height, width, resize, margin=v.margin, hscale=v.hscale, channels=channels
+        )
         for v in views
     ]

@@ -715,8 +715,9 @@ def _is_image_name(name: str) -> bool:
     return safe and parts[0] == "images"
 
 
-def read_grey(root: Path, record: dict) -> np.ndarray:
-    """One recorded image as a uint8 grey array, after checking it against its sha256."""
+def read_grey(root: Path, record: dict, mode: str = "L") -> np.ndarray:
+    """One recorded image as a uint8 grey array (``mode`` "RGB": colour), after checking it
+    against its sha256."""
     from PIL import Image
 
     data = read_member(root, record["file_name"])
@@ -726,7 +727,7 @@ def read_grey(root: Path, record: dict) -> np.ndarray:
             "with the same arguments to repair it, then pack again"
         )
     with Image.open(io.BytesIO(data)) as im:
-        return np.asarray(im.convert("L"))
+        return np.asarray(im.convert(mode))
 
 
 def pack_dataset(path: str | Path, progress: Callable[[int], None] | None = None) -> Path:

@@ -140,6 +140,12 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         # would hold on every training sample.
         clutter_contrast=show("dark_clutter", 0.2, d.integer(30, 120), 0),
     )
+    # Clutter in a hue of its own at the text's luminance, drawn only where the base spec opts
+    # in (universal.clutter_hue), for the same reason as cells: other specs keep their bytes.
+    share = base.universal.clutter_hue
+    if (share or only == "clutter_hue") and family("clutter_hue", share):
+        lo, hi = noise.curves  # at least one curve through the text to be told apart from it
+        noise = replace(noise, clutter_hue=1.0, curves=(max(lo, 1), max(hi, 1)))
     amplitude = show("wave", 0.35, d(1, 4), 0.0)
     warp = WarpStyle(
         wave_amplitude=(0.0, amplitude),
@@ -154,7 +160,8 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         backend="native",
         width=width,
         height=height,
-        grayscale=d.chance(0.1),
+        # Hue-only clutter needs colour to exist at all.
+        grayscale=d.chance(0.1) and not noise.clutter_hue,
         text=text,
         color=color,
         noise=noise,

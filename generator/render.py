@@ -207,6 +207,34 @@ def _tinted(u: _Uniforms, lum: float, saturation: int, channels: int) -> tuple[i
     return tuple(min(255, max(0, int(lum + u(-saturation, saturation)))) for _ in range(3))
 
 
+# Rec. 601 luma, as PIL converts RGB to L: what a grey reader sees of a colour.
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def _isoluminant(u: _Uniforms, lum: float) -> tuple[int, int, int]:
+    """A colour of luminance ``lum`` (to a grey level) in a random hue, as saturated as that
+    luminance allows: the hue's pure colour, darkened towards black or lightened towards white
+    until its luma is ``lum``. Luma is linear in RGB, so both moves hit it exactly."""
+    hue = u(0.0, 6.0)
+    sector, frac = int(hue) % 6, hue - int(hue)
+    rising, falling = 255.0 * frac, 255.0 * (1 - frac)
+    pure = [
+        (255.0, rising, 0.0),
+        (falling, 255.0, 0.0),
+        (0.0, 255.0, rising),
+        (0.0, falling, 255.0),
+        (rising, 0.0, 255.0),
+        (255.0, 0.0, falling),
+    ][sector]
+    own = sum(w * v for w, v in zip(_LUMA, pure, strict=True))
+    if lum <= own:
+        rgb = [v * lum / own for v in pure]
+    else:
+        t = (lum - own) / (255.0 - own)
+        rgb = [v + (255.0 - v) * t for v in pure]
+    return tuple(min(255, max(0, round(v))) for v in rgb)  # type: ignore[return-value]
+
+
 _RAMP_DIRECTIONS = 64
 
 
@@ -605,13 +633,19 @@ def render_native(
     draw = ImageDraw.Draw(image)
     band_lo, band_hi = h * 0.3, h * 0.7
 
+    # Hue-only clutter: drawn (one uniform) only where the spec asks, so others keep their bytes.
+    hue_clutter = channels == 3 and bool(noise.clutter_hue) and u() < noise.clutter_hue
+
     def stroke_fill():
         k = u.integer(0, len(ink_colours) - 1)
         picked = ink_colours[k]
+        lum = sum(w * v for w, v in zip(_LUMA, picked, strict=True)) if hue_clutter else 0.0
         if noise.clutter_contrast:  # beyond the text's luminance, away from the background
             away = -1 if ink_lums[k] <= (bg_span[0] + bg_span[1]) / 2 else 1
             lum = min(255.0, max(0.0, ink_lums[k] + away * noise.clutter_contrast))
             picked = _tinted(u, lum, c.saturation, channels)
+        if hue_clutter:
+            picked = _isoluminant(u, lum)
         return picked if channels == 3 else picked[0]
 
     if noise.cuts != (0, 0):  # background-coloured strokes through the glyphs
@@ -642,7 +676,13 @@ def render_native(
             sizes = np.minimum(sizes, cap)
             noise_width = max(noise_width, int(sizes.max()))
             which = (draws[:, 3] * len(ink_colours)).astype(np.intp)
-            _stamp_dots(arr, centres, sizes, np.array(ink_colours, np.uint8)[which])
+            palette = ink_colours
+            if hue_clutter:
+                palette = [
+                    _isoluminant(u, sum(w * v for w, v in zip(_LUMA, ink, strict=True)))
+                    for ink in ink_colours
+                ]
+            _stamp_dots(arr, centres, sizes, np.array(palette, np.uint8)[which])
         if warp is not None:
             arr = _apply_warp(arr, warp)
             if layer_arr is not None:

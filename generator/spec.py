@@ -131,6 +131,14 @@ class NoiseStyle:
         "lines and curves this much farther from the background than the text (darker on a light"
         " ground): clutter that stands out more than the text; 0 = in the text's colours",
     )
+    clutter_hue: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "probability that a sample's lines, curves and dots take a saturated hue at the"
+        " luminance they would otherwise have: clutter a grey reader cannot tell from the text"
+        " (wheezy-like generators draw a blue curve as light as their grey text)",
+    )
     max_weight: float = _bounded(
         1.0,
         0.0,
@@ -169,6 +177,7 @@ FAMILIES: tuple[str, ...] = (
     "elastic",
     "jpeg",
     "cells",
+    "clutter_hue",
 )
 
 
@@ -193,6 +202,13 @@ class UniversalStyle:
         1.0,
         "share of samples drawn with one background cell per glyph (color.cells); opt-in, so"
         " a spec without it renders exactly as before the family existed",
+    )
+    clutter_hue: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples whose clutter differs from the text in hue only (noise.clutter_hue);"
+        " opt-in, for colour readers: in grey such clutter is the text's own colour",
     )
 
 
@@ -254,6 +270,8 @@ class CaptchaSpec:
 _LATER_FIELDS: dict[tuple[str, str], Any] = {
     ("color", "cells"): ColorStyle.__dataclass_fields__["cells"].default,
     ("universal", "cells"): UniversalStyle.__dataclass_fields__["cells"].default,
+    ("noise", "clutter_hue"): NoiseStyle.__dataclass_fields__["clutter_hue"].default,
+    ("universal", "clutter_hue"): UniversalStyle.__dataclass_fields__["clutter_hue"].default,
 }
 
 
