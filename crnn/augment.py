@@ -20,20 +20,32 @@ from PIL import Image, ImageFilter
 STRENGTHS = ("none", "mild", "strong")
 
 
-def _border_fill(arr: np.ndarray) -> int:
-    return int(np.median(np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])))
+def _border_fill(arr: np.ndarray) -> int | tuple[int, ...]:
+    """The border's median: a grey level, or one per channel of an RGB array."""
+    border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
+    if border.ndim == 1:
+        return int(np.median(border))
+    return tuple(int(v) for v in np.median(border, axis=0))
+
+
+def _as_input(image: Image.Image) -> Image.Image:
+    """Grey stays grey and colour stays colour (RGB), for grey and colour readers alike."""
+    if image.mode in ("L", "RGB"):
+        return image
+    return image.convert("RGB" if image.mode in ("P", "RGBA", "RGBX", "LA") else "L")
 
 
 def augment(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     """Mild: shift and scale (by padding or cropping the border), a small rotation, contrast
-    and brightness jitter. It must not move glyphs out of the picture or change what they say."""
-    gray = image if image.mode == "L" else image.convert("L")
+    and brightness jitter. It must not move glyphs out of the picture or change what they say.
+    Grey images stay grey and colour ones RGB (the same draws either way)."""
+    gray = _as_input(image)
     w, h = gray.size
     pad = rng.integers(-round(0.04 * w), round(0.08 * w) + 1, size=2).tolist()
     pad_v = rng.integers(-round(0.05 * h), round(0.12 * h) + 1, size=2).tolist()
     fill = _border_fill(np.asarray(gray))
     box = (-pad[0], -pad_v[0], w + pad[1], h + pad_v[1])
-    moved = Image.new("L", (box[2] - box[0], box[3] - box[1]), fill)
+    moved = Image.new(gray.mode, (box[2] - box[0], box[3] - box[1]), fill)
     moved.paste(gray, (pad[0], pad_v[0]))
     moved = moved.rotate(float(rng.uniform(-4, 4)), Image.Resampling.BILINEAR, fillcolor=fill)
     gain, offset = rng.uniform(0.75, 1.25), rng.uniform(-25, 25)
@@ -58,10 +70,9 @@ def augment_strong(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     """``augment`` after a geometric and photometric variation: stretch each axis by up to
     ±15 %, shear up to ±0.25, a sine warp of up to 4 % of the height along each axis, then blur
     (radius ≤ 1 px) or grain (σ ≤ 12 grey levels) or neither."""
-    gray = image if image.mode == "L" else image.convert("L")
-    arr = np.asarray(gray, np.float32)
-    h, w = arr.shape
-    fill = float(_border_fill(arr))
+    arr = np.asarray(_as_input(image), np.float32)
+    h, w = arr.shape[:2]
+    fill = _border_fill(arr)
     sx, sy = rng.uniform(0.85, 1.15, size=2)
     shear = rng.uniform(-0.25, 0.25)
     amp_y, amp_x = rng.uniform(0, 0.04 * h, size=2)
@@ -76,13 +87,22 @@ def augment_strong(image: Image.Image, rng: np.random.Generator) -> Image.Image:
         + cx
         + amp_x * np.sin(2 * np.pi * yy / period_x + phase_x)
     )
-    warped = np.clip(_bilinear(arr, src_y, src_x, fill), 0, 255).astype(np.uint8)
+    if arr.ndim == 2:
+        warped = _bilinear(arr, src_y, src_x, float(fill))
+    else:  # the same map for every channel
+        warped = np.stack(
+            [_bilinear(arr[..., k], src_y, src_x, float(fill[k])) for k in range(arr.shape[2])],
+            axis=-1,
+        )
+    warped = np.clip(warped, 0, 255).astype(np.uint8)
     out = Image.fromarray(warped)
     kind = rng.integers(0, 3)
     if kind == 1:
         out = out.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.3, 1.0))))
     elif kind == 2:
         grain = rng.normal(0, rng.uniform(3, 12), size=(h, w))
+        if arr.ndim == 3:  # luminance grain, the same in every channel
+            grain = grain[..., None]
         out = Image.fromarray(np.clip(np.asarray(out, np.float32) + grain, 0, 255).astype(np.uint8))
     return augment(out, rng)
 

@@ -226,7 +226,10 @@ class ListBatches(_BatchStream):
         missing = charset.missing(list(texts))
         if missing:
             raise DataError(f"labels use characters the model lacks: {''.join(sorted(missing))!r}")
-        self.images = list(images)
+        # In the reader's own mode before any augmentation: grey for a grey reader (what the
+        # augmentations always gave it), RGB for a colour one.
+        mode = "L" if channels == 1 else "RGB"
+        self.images = [im if im.mode == mode else im.convert(mode) for im in images]
         self.texts = list(texts)
         self.mix = mix
         self.augment = augmenter(augmentation)

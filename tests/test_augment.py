@@ -24,7 +24,7 @@ def test_same_seed_same_pixels(fn):
     b = fn(image, np.random.default_rng(3))
     c = fn(image, np.random.default_rng(4))
     assert a.tobytes() == b.tobytes() and a.tobytes() != c.tobytes()
-    assert a.mode == "L"
+    assert a.mode == image.mode  # grey stays grey, colour stays colour
 
 
 def test_strong_augmentation_keeps_what_the_glyphs_say():
@@ -48,3 +48,22 @@ def test_unknown_strength_is_refused(tmp_path):
 
     with pytest.raises(TrainError, match="--augment must be one of none, mild, strong"):
         train(tiny(out=tmp_path / "run", augment="wild"))
+
+
+@pytest.mark.parametrize("fn", [augment, augment_strong])
+def test_colour_images_stay_colour_and_move_as_their_grey_does(fn):
+    """A colour reader's k-shot images keep their colour; the draws are the same as for the
+    grey image, so the RGB result's luminance is the grey result's picture (up to rounding, and
+    to channels the contrast jitter clips where luminance does not: hence correlation)."""
+    rgb = render_sample(preset("universal"), 8, 3).image.convert("RGB")
+    coloured = fn(rgb, np.random.default_rng(5))
+    grey = fn(rgb.convert("L"), np.random.default_rng(5))
+    assert coloured.mode == "RGB" and coloured.size == grey.size
+    a = np.asarray(coloured.convert("L"), np.float32).ravel()
+    b = np.asarray(grey, np.float32).ravel()
+    assert np.corrcoef(a, b)[0, 1] > 0.97
+    other = np.asarray(fn(rgb.convert("L"), np.random.default_rng(6)), np.float32).ravel()
+    if other.shape == b.shape:  # another draw moves the glyphs: far less alike
+        assert np.corrcoef(a, other)[0, 1] < np.corrcoef(a, b)[0, 1] - 0.05
+    spread = np.asarray(coloured, np.int16)
+    assert (spread.max(axis=2) - spread.min(axis=2)).max() > 20  # still in colour

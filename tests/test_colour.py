@@ -184,3 +184,19 @@ def test_universal_draws_hue_clutter_only_where_a_spec_opts_in():
     assert coloured_clutter(forced) == 80
     held = base.with_overrides(universal={"clutter_hue": 1.0, "hold_out": ("clutter_hue",)})
     assert coloured_clutter(held) == 0
+
+
+def test_onnx_export_of_a_colour_reader_reads_as_torch_does(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from crnn.export import export_onnx
+    from crnn.onnx_reader import OnnxReader
+
+    colour = to_colour(_grey_model(seed=2))
+    export_onnx(colour, tmp_path / "m.onnx", document={"source_size": [160, 60]})
+    reader = OnnxReader(tmp_path / "m.onnx")
+    assert reader.channels == 3
+    images = [render_sample(preset("universal"), 4, i).image for i in range(16)]
+    np.testing.assert_allclose(
+        reader.log_probs(images), Recognizer(colour, {}).log_probs(images), atol=1e-3
+    )
