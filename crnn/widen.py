@@ -74,7 +74,9 @@ def widen(model: CRNN, arch: str, seed: int = 0, noise: float = 0.01) -> CRNN:
 
     # Conv stack: conv (no bias) -> BatchNorm pairs, in order.
     convs = [i for i, m in enumerate(model.cnn) if isinstance(m, torch.nn.Conv2d)]
-    g_in, counts_in = torch.zeros(1, dtype=torch.long), torch.ones(1)
+    # The input channels (1 grey, 3 RGB) pass through unwidened.
+    g_in = torch.arange(model.config.channels)
+    counts_in = torch.ones(model.config.channels)
     for i in convs:
         w = src[f"cnn.{i}.weight"]  # (out, in, kh, kw)
         new_out = dst[f"cnn.{i}.weight"].shape[0]

@@ -54,6 +54,17 @@ def test_two_lstm_layers_and_the_shipped_widening_keep_the_function():
         torch.testing.assert_close(wide(x), narrow(x), atol=2e-5, rtol=0)
 
 
+def test_a_colour_reader_widens_with_its_three_input_channels():
+    from crnn.colour import to_colour
+
+    narrow = to_colour(trained_looking("tiny"))
+    wide = widen(narrow, "tiny-wide", noise=0.0)
+    assert wide.config.channels == 3 and wide.cnn[0].weight.shape[1] == 3
+    x = torch.randn(3, 3, 32, 64)  # channels that differ: each must keep its own kernel
+    with torch.inference_mode():
+        torch.testing.assert_close(wide(x), narrow(x), atol=2e-5, rtol=0)
+
+
 def test_the_original_units_keep_their_weights_and_copies_are_perturbed():
     narrow = trained_looking("tiny")
     exact, noisy = widen(narrow, "tiny-wide", noise=0.0), widen(narrow, "tiny-wide", noise=0.05)

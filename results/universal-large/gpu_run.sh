@@ -11,7 +11,8 @@
 # Knobs for a CPU smoke test: BUDGET (training seconds), STEPS (fixed step count), DEVICE,
 # NO_WHEELS=1 (use the installed packages). For another run on a GPU (their defaults are the
 # run recorded here): INIT (the model grown), ARCH (the preset it grows into; the same preset
-# trains it as it is), STYLES and MIX_WEIGHTS (the mixture), LR, SEED.
+# trains it as it is), STYLES and MIX_WEIGHTS (the mixture), LR, SEED, COLOUR=1 (grow the
+# widened reader to RGB input with `crnn colour` before training: results/universal-hue).
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
@@ -43,6 +44,11 @@ LR=${LR:-0.001}
 SEED=${SEED:-9}
 rm -rf /tmp/universal-l0 "$RUN"
 python3 -m crnn.cli widen "$ARCH" -o /tmp/universal-l0 --model "$INIT" --seed 0
+if [ -n "${COLOUR:-}" ]; then
+    rm -rf /tmp/universal-l0c
+    python3 -m crnn.cli colour -o /tmp/universal-l0c --model /tmp/universal-l0
+    rm -rf /tmp/universal-l0 && mv /tmp/universal-l0c /tmp/universal-l0
+fi
 
 if [ -z "${STEPS:-}" ]; then
     # Samples per second the workers can render (the trainer's bottleneck on this machine).
