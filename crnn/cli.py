@@ -425,10 +425,10 @@ def colour(
     ] = False,
     model: ModelPath = None,
 ) -> None:
-    """Grow grey --model into an RGB reader that reads every image exactly as the grey one reads
-    its luminance (the first convolution's kernel split over R, G, B by the luma weights),
-    ready to train on with `crnn train --init OUT` so it can learn to tell clutter from text by
-    hue."""
+    """Grow grey --model into an RGB reader that reads every image as the grey one reads its
+    luminance (exactly on grey images, up to rounding on colour ones: the first convolution's
+    kernel split over R, G, B by the luma weights), ready to train on with `crnn train --init
+    OUT` so it can learn to tell clutter from text by hue."""
     from crnn.colour import colour_model
     from crnn.registry import DEFAULT_MODEL
 
