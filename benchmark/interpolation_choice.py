@@ -33,6 +33,7 @@ from benchmark.attack import (
     held_back,
     held_back_scores,
     read_accuracy,
+    reads_colour,
     target_alphabet,
 )
 from benchmark.evalsets import folder_eval_set
@@ -62,6 +63,8 @@ def study(data: Path, attack_out: Path) -> list[str]:
     out_dir = attack_out / folder.name
     shape = {"key": {"target": str, "init": str, "seed": int, "test_share": float}}
     key = read_json(out_dir / "points.json", shape)["key"]
+    if reads_colour(key["init"]):  # a colour reader reads the folder in colour
+        folder = open_labelled_folder(data, colour=True)
     if key["target"] != folder.digest:
         raise UserError(f"{out_dir} is an attack on another folder than {data}")
     config = AttackConfig(out=out_dir.parent, budget=Budget(samples=1), init=key["init"],

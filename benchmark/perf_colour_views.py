@@ -29,7 +29,6 @@ from PIL import Image
 from benchmark.evalsets import validation_sets
 from benchmark.folders import open_labelled_folder
 from crnn.decode import ensemble, greedy_decode
-from crnn.preprocess import read_image
 from crnn.recognizer import Recognizer
 from generator.errors import UserError
 from generator.io import atomic_write_text
@@ -75,9 +74,9 @@ def measure(rec: Recognizer, images: list[Image.Image], texts: list[str]) -> dic
 
 
 def folder_images(root: Path) -> tuple[list[Image.Image], list[str]]:
-    """A labelled folder's images in colour (the folder reader keeps grey arrays)."""
-    folder = open_labelled_folder(root)
-    return [read_image(root / name) for name in folder.names], folder.texts
+    """A labelled folder's images in colour."""
+    folder = open_labelled_folder(root, colour=True)
+    return [Image.fromarray(a) for a in folder.images], folder.texts
 
 
 def main() -> None:

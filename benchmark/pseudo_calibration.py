@@ -55,7 +55,7 @@ def main() -> None:
         rec = Recognizer.load(args.model)
         sets = validation_sets(STYLES, args.n)
         for folder_path in args.data:
-            folder = open_labelled_folder(folder_path)
+            folder = open_labelled_folder(folder_path, colour=rec.config.channels == 3)
             images = [Image.fromarray(a) for a in folder.images[: args.n]]
             sets.append((f"{folder_path} (first {len(images)})", images, folder.texts[: args.n]))
         rows = [(name, calibration(rec, images, texts)) for name, images, texts in sets]
