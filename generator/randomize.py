@@ -144,8 +144,12 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     # in (universal.clutter_hue), for the same reason as cells: other specs keep their bytes.
     share = base.universal.clutter_hue
     if (share or only == "clutter_hue") and family("clutter_hue", share):
-        lo, hi = noise.curves  # at least one curve through the text to be told apart from it
-        noise = replace(noise, clutter_hue=1.0, curves=(max(lo, 1), max(hi, 1)))
+        # At least one curve through the text, as heavy as the text's strokes (the renderer caps
+        # clutter at the stroke width): told apart from the text by hue alone, as wheezy-like
+        # generators' curves are. Thin clutter in the text's grey is every universal sample's
+        # lot already and costs a grey reader nothing (measured: results/universal-hue).
+        lo, hi = noise.curves
+        noise = replace(noise, clutter_hue=1.0, curves=(max(lo, 1), max(hi, 1)), line_width=(8, 8))
     amplitude = show("wave", 0.35, d(1, 4), 0.0)
     warp = WarpStyle(
         wave_amplitude=(0.0, amplitude),

@@ -182,6 +182,12 @@ def test_universal_draws_hue_clutter_only_where_a_spec_opts_in():
     assert 10 <= coloured_clutter(base.with_overrides(universal={"clutter_hue": 0.3})) <= 40
     forced = base.with_overrides(universal={"only": "clutter_hue"})
     assert coloured_clutter(forced) == 80
+    from generator.randomize import randomize
+    from generator.sample import sample_rng
+
+    drawn = [randomize(forced, sample_rng(0, i)).noise for i in range(20)]
+    # At least one curve, lines and curves as heavy as the renderer lets them (the text's stroke).
+    assert all(n.curves[0] >= 1 and n.line_width == (8, 8) for n in drawn)
     held = base.with_overrides(universal={"clutter_hue": 1.0, "hold_out": ("clutter_hue",)})
     assert coloured_clutter(held) == 0
 

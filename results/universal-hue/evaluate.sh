@@ -6,7 +6,7 @@ M=${M:-runs/universal-h1}
 R=results/universal-hue
 python -m benchmark.model_choice --models universal,$M --n 300 --first 1700 --out $R/validation
 python -m benchmark.model_choice --models universal,$M --styles examples/hue-clutter.toml \
-    --n 300 --out $R/hue-clutter
+    --n 300 --first 800 --out $R/hue-clutter
 bench run -d easy,medium,hard,extreme --n 500 --model $M --decoders greedy,greedy+tta \
     -o $R/levels --quiet
 bench compare results/universal-run $R/levels --out $R/levels-vs-universal.md
