@@ -278,6 +278,11 @@ def load_training_state(run_dir: Path, model, optimizer, scheduler) -> dict:
             if key.startswith("optim."):
                 _, idx, name = key.split(".", 2)
                 slots.setdefault(int(idx), {})[name] = value
+        if len(meta["param_groups"]) != len(optimizer.param_groups):
+            raise CheckpointError(
+                f"{run_dir} was trained with another --first-conv-lr split of the weights; "
+                "resume with the same settings"
+            )
         optimizer.load_state_dict({"state": slots, "param_groups": meta["param_groups"]})
         scheduler.load_state_dict(meta["scheduler"])
     except (RuntimeError, KeyError, ValueError, TypeError) as err:

@@ -138,6 +138,14 @@ def train(
             "validation and the saved model use the average."
         ),
     ] = 0.0,
+    first_conv_lr: Annotated[
+        float,
+        typer.Option(
+            help="The first convolution's learning rate as a multiple of --lr (e.g. 30 for a "
+            "reader grown by `crnn colour`, whose channel weights must move far from the luma "
+            "split while the rest stays put)."
+        ),
+    ] = 1.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a CRNN. Writes OUT/model.safetensors + config.json (best validation accuracy),
@@ -176,6 +184,7 @@ def train(
         init=init,
         schedule=schedule,
         ema=ema,
+        first_conv_lr=first_conv_lr,
         progress=not quiet,
         extra={"command": command_line()},
     )

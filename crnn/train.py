@@ -87,6 +87,8 @@ class TrainConfig:
     # Input channels of a model trained from scratch: 1 luminance, 3 RGB (with `init`, the
     # pretrained model's; `crnn widen --channels 3` grows a grey reader into a colour one).
     channels: int = 1
+    # The first convolution's rate as a multiple of `lr` (1: one rate for every weight).
+    first_conv_lr: float = 1.0
     # "onecycle" needs the length of the run up front; "constant" (a short warm-up, then the peak
     # rate) lets a run be extended with --resume and a larger --steps (attack effort curves).
     schedule: str = "onecycle"
@@ -154,6 +156,11 @@ def check_config(config: TrainConfig) -> None:
         ("--warmup-steps", config.warmup_steps is None or config.warmup_steps >= 0, "0 or more"),
         ("--augment", config.augment in STRENGTHS, f"one of {', '.join(STRENGTHS)}"),
         ("--ema", config.ema == 0 or 0 < config.ema < 1, "0 (off) or between 0 and 1"),
+        (
+            "--first-conv-lr",
+            math.isfinite(config.first_conv_lr) and 0 < config.first_conv_lr <= 1000,
+            "positive, at most 1000",
+        ),
         ("weight_decay", math.isfinite(config.weight_decay) and config.weight_decay >= 0, ">= 0"),
         ("clip_grad", math.isfinite(config.clip_grad) and config.clip_grad > 0, "positive"),
         ("log_every", config.log_every >= 1, "at least 1"),
@@ -213,6 +220,21 @@ def validate(
 
 SCHEDULES = ("onecycle", "constant")
 CONSTANT_WARMUP = 50  # steps of linear warm-up before the constant rate
+
+
+def _param_groups(model: nn.Module, config: TrainConfig) -> list[dict]:
+    """One group at the run's rate; with ``first_conv_lr`` != 1, the first convolution apart at
+    that multiple of it (a grown colour reader's channel weights start at the luma split and,
+    at a rate that keeps the rest of the reader in place, hardly leave it)."""
+    if config.first_conv_lr == 1.0:
+        return [{"params": list(model.parameters()), "lr": config.lr}]
+    core = model.module if hasattr(model, "module") else model
+    first = core.cnn[0].weight
+    rest = [p for p in model.parameters() if p is not first]
+    return [
+        {"params": [first], "lr": config.lr * config.first_conv_lr},
+        {"params": rest, "lr": config.lr},
+    ]
 
 
 def transfer_weights(source: CRNN, target: CRNN) -> int:
@@ -379,12 +401,14 @@ def train(
     model = model.to(device)
     if world > 1:
         model = nn.parallel.DistributedDataParallel(model)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-    )
+    groups = _param_groups(model, config)
+    optimizer = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
     if config.schedule == "onecycle":
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, total_steps=config.steps, pct_start=0.15
+            optimizer,
+            max_lr=[g["lr"] for g in groups],
+            total_steps=config.steps,
+            pct_start=0.15,
         )
     else:
         scheduler = torch.optim.lr_scheduler.LambdaLR(

@@ -12,6 +12,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from safetensors.torch import load_file
 
 from crnn.checkpoint import CheckpointError, load_model, save_model
 from crnn.colour import LUMA, ColourError, colour_model, to_colour
@@ -206,3 +207,32 @@ def test_onnx_export_of_a_colour_reader_reads_as_torch_does(tmp_path):
     np.testing.assert_allclose(
         reader.log_probs(images), Recognizer(colour, {}).log_probs(images), atol=1e-3
     )
+
+
+def test_first_conv_lr_moves_the_first_kernel_at_its_own_rate(tmp_path):
+    """Two runs from the same colour reader, same seed and data, differ only in the first
+    convolution's rate: with 30x its kernel moves much farther from the luma split, and the
+    optimizer's groups carry the two rates the schedule then follows."""
+    from crnn.checkpoint import load_training_state
+    from crnn.train import train
+    from tests.conftest import tiny
+
+    save_model(tmp_path / "grey", _grey_model(), {"source_size": [160, 60]})
+    colour_model(str(tmp_path / "grey"), tmp_path / "rgb")
+    start = load_model(tmp_path / "rgb")[0].cnn[0].weight.detach().clone()
+    moved = {}
+    for scale in (1.0, 30.0):
+        run = tmp_path / f"run{scale:g}"
+        train(tiny(out=run, init=str(tmp_path / "rgb"), styles=("easy",), lr=1e-4,
+                   first_conv_lr=scale, steps=6, val_every=6))  # fmt: skip
+        meta = json.loads((run / "state.json").read_text())
+        assert len(meta["param_groups"]) == (1 if scale == 1 else 2)
+        weights = load_file(run / "state.safetensors")["model.cnn.0.weight"]
+        moved[scale] = float((weights - start).norm() / start.norm())
+    assert moved[30.0] > 10 * moved[1.0] > 0
+    # Resuming with another split is one clear error, not an optimizer traceback.
+    model, _ = load_model(tmp_path / "run30")
+    optimizer = torch.optim.AdamW(model.parameters())
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    with pytest.raises(CheckpointError, match="first-conv-lr"):
+        load_training_state(tmp_path / "run30", model, optimizer, scheduler)
