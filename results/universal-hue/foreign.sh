@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The colour reader on the third-party folders (results/foreign), read after the decision.
+# h2: M=runs/universal-h2 R=results/universal-hue/h2
 set -euo pipefail
 M=${M:-runs/universal-h1}
+R=${R:-results/universal-hue}
 for f in wheezy captcha-default claptcha django-simple multicolor; do
     bench run --data data/foreign/$f --model $M --decoders greedy,greedy+tta \
-        -o results/universal-hue/foreign-$f --quiet
+        -o $R/foreign-$f --quiet
+    bench compare results/foreign/universal-$f $R/foreign-$f --out $R/foreign-$f/compare-universal.md
 done
