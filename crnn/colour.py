@@ -21,11 +21,9 @@ from pathlib import Path
 import torch
 
 from generator.errors import UserError
+from generator.render import LUMA  # ITU-R BT.601 luma, the weights of PIL's convert("L")
 
 from .model import CRNN
-
-# ITU-R BT.601 luma, the weights of PIL's convert("L").
-LUMA = (0.299, 0.587, 0.114)
 
 
 class ColourError(UserError):

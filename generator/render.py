@@ -207,8 +207,14 @@ def _tinted(u: _Uniforms, lum: float, saturation: int, channels: int) -> tuple[i
     return tuple(min(255, max(0, int(lum + u(-saturation, saturation)))) for _ in range(3))
 
 
-# Rec. 601 luma, as PIL converts RGB to L: what a grey reader sees of a colour.
-_LUMA = (0.299, 0.587, 0.114)
+# Rec. 601 luma, as PIL converts RGB to L: what a grey reader sees of a colour (crnn.colour
+# splits a grey reader's first kernel by the same weights).
+LUMA = (0.299, 0.587, 0.114)
+
+
+def luma(colour: tuple[float, ...]) -> float:
+    """The grey level PIL's convert("L") gives an RGB colour (before its rounding)."""
+    return sum(w * v for w, v in zip(LUMA, colour, strict=True))
 
 
 def _isoluminant(u: _Uniforms, lum: float) -> tuple[int, int, int]:
@@ -226,7 +232,7 @@ def _isoluminant(u: _Uniforms, lum: float) -> tuple[int, int, int]:
         (rising, 0.0, 255.0),
         (255.0, 0.0, falling),
     ][sector]
-    own = sum(w * v for w, v in zip(_LUMA, pure, strict=True))
+    own = luma(pure)
     if lum <= own:
         rgb = [v * lum / own for v in pure]
     else:
@@ -639,7 +645,7 @@ def render_native(
     def stroke_fill():
         k = u.integer(0, len(ink_colours) - 1)
         picked = ink_colours[k]
-        lum = sum(w * v for w, v in zip(_LUMA, picked, strict=True)) if hue_clutter else 0.0
+        lum = luma(picked) if hue_clutter else 0.0
         if noise.clutter_contrast:  # beyond the text's luminance, away from the background
             away = -1 if ink_lums[k] <= (bg_span[0] + bg_span[1]) / 2 else 1
             lum = min(255.0, max(0.0, ink_lums[k] + away * noise.clutter_contrast))
@@ -678,10 +684,7 @@ def render_native(
             which = (draws[:, 3] * len(ink_colours)).astype(np.intp)
             palette = ink_colours
             if hue_clutter:
-                palette = [
-                    _isoluminant(u, sum(w * v for w, v in zip(_LUMA, ink, strict=True)))
-                    for ink in ink_colours
-                ]
+                palette = [_isoluminant(u, luma(ink)) for ink in ink_colours]
             _stamp_dots(arr, centres, sizes, np.array(palette, np.uint8)[which])
         if warp is not None:
             arr = _apply_warp(arr, warp)
