@@ -157,14 +157,15 @@ def _read_checked(
     return [r["text"] for r in records], [int(r["index"]) for r in records], images
 
 
-def _unpacked(config: RunConfig, root: Path, workers: int):
-    """A variable-size set read from its files (no packed array can hold it)."""
-    checked = _read_checked(root) if (root / "metadata.jsonl").exists() else None
+def _unpacked(config: RunConfig, root: Path, workers: int, mode: str = "L"):
+    """A set read from its files: a variable-size one (no packed array can hold it), or any set
+    in colour (``mode`` "RGB"; the packed array holds luminance only)."""
+    checked = _read_checked(root, mode) if (root / "metadata.jsonl").exists() else None
     if checked is None:
         if root.exists():
             print(f"bench: {root} is incomplete or damaged; re-rendering it", file=sys.stderr)
         _render(config, root, workers)  # renders what is missing, repairs what is damaged
-        checked = _read_checked(root)
+        checked = _read_checked(root, mode)
         if checked is None:  # pragma: no cover - just rendered and verified by make
             raise EvalSetError(f"{root}: the evaluation set does not read back")
     return checked
@@ -190,8 +191,8 @@ def get_eval_set(
     spec: CaptchaSpec, n: int, cache: Path | None = None, workers: int = 1, colour: bool = False
 ) -> EvalSet:
     """The cached evaluation set of ``n`` samples of ``spec`` (rendered, or repaired, first);
-    ``colour``: its images as RGB arrays, read from their checked files (the packed cache a
-    grey reader uses holds luminance only)."""
+    ``colour``: its images as RGB arrays, read once from their checked files (the packed cache
+    a grey reader uses holds luminance only)."""
     if n <= 0:
         raise EvalSetError(f"--n must be a positive number of samples, got {n}")
     # Keyed on the renderer version too: a renderer change must not reuse stale images.
@@ -200,12 +201,10 @@ def get_eval_set(
         / f"{spec.name}-{spec.digest()}-r{RENDER_VERSION}-f{FORMAT_VERSION}-n{n}"
     )
     config = RunConfig(spec=spec, seed=BENCHMARK_SEED, n=n, evaluation=True)
-    read = _packed if spec.fixed_canvas else _unpacked
-    texts, indices, images = read(config, root, workers)
     if colour:
-        checked = _read_checked(root, "RGB")
-        if checked is None:  # pragma: no cover - just read back and verified in grey
-            raise EvalSetError(f"{root}: the evaluation set does not read back in colour")
-        images = checked[2]
+        texts, indices, images = _unpacked(config, root, workers, "RGB")
+    else:
+        read = _packed if spec.fixed_canvas else _unpacked
+        texts, indices, images = read(config, root, workers)
     ds = open_dataset(root)
     return EvalSet(spec.name, spec, root, ds.manifest["metadata_sha256"], texts, indices, images)

@@ -29,10 +29,12 @@ def _border_fill(arr: np.ndarray) -> int | tuple[int, ...]:
 
 
 def _as_input(image: Image.Image) -> Image.Image:
-    """Grey stays grey and colour stays colour (RGB), for grey and colour readers alike."""
+    """Grey stays grey and colour stays colour (RGB), for grey and colour readers alike: an
+    image of three or more bands (or a palette, which may hold colour) as RGB, any other as L."""
     if image.mode in ("L", "RGB"):
         return image
-    return image.convert("RGB" if image.mode in ("P", "RGBA", "RGBX", "LA") else "L")
+    colour = image.mode == "P" or len(image.getbands()) >= 3
+    return image.convert("RGB" if colour else "L")
 
 
 def augment(image: Image.Image, rng: np.random.Generator) -> Image.Image:

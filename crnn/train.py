@@ -85,7 +85,7 @@ class TrainConfig:
     # shared with the new charset keep their output rows, the others start fresh.
     init: str | None = None
     # Input channels of a model trained from scratch: 1 luminance, 3 RGB (with `init`, the
-    # pretrained model's; `crnn widen --channels 3` grows a grey reader into a colour one).
+    # pretrained model's; `crnn colour` grows a grey reader into a colour one).
     channels: int = 1
     # The first convolution's rate as a multiple of `lr` (1: one rate for every weight).
     first_conv_lr: float = 1.0

@@ -67,3 +67,11 @@ def test_colour_images_stay_colour_and_move_as_their_grey_does(fn):
         assert np.corrcoef(a, other)[0, 1] < np.corrcoef(a, b)[0, 1] - 0.05
     spread = np.asarray(coloured, np.int16)
     assert (spread.max(axis=2) - spread.min(axis=2)).max() > 20  # still in colour
+
+
+@pytest.mark.parametrize(
+    ("mode", "kept"), [("LA", "L"), ("I;16", "L"), ("1", "L"), ("RGBA", "RGB"), ("P", "RGB")]
+)
+def test_grey_modes_stay_grey_and_colour_modes_become_rgb(mode, kept):
+    image = render_sample(preset("easy"), 5, 0).image.convert(mode)
+    assert augment(image, np.random.default_rng(0)).mode == kept

@@ -236,3 +236,15 @@ def test_first_conv_lr_moves_the_first_kernel_at_its_own_rate(tmp_path):
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
     with pytest.raises(CheckpointError, match="first-conv-lr"):
         load_training_state(tmp_path / "run30", model, optimizer, scheduler)
+
+
+@pytest.mark.parametrize("style", ["medium", "universal"])  # packed and file-read sets
+def test_colour_eval_sets_are_the_grey_sets_in_colour(style):
+    from benchmark.evalsets import get_eval_set
+
+    grey = get_eval_set(preset(style), 6)
+    colour = get_eval_set(preset(style), 6, colour=True)
+    assert colour.root == grey.root and colour.texts == grey.texts
+    for g, c in zip(grey.images, colour.images, strict=True):
+        assert c.shape == (*np.asarray(g).shape, 3)
+        np.testing.assert_array_equal(np.asarray(Image.fromarray(c).convert("L")), g)
