@@ -140,16 +140,29 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         # would hold on every training sample.
         clutter_contrast=show("dark_clutter", 0.2, d.integer(30, 120), 0),
     )
+
+    def heavy(noise: NoiseStyle) -> NoiseStyle:
+        """At least one curve through the text, up to as heavy as the text's strokes (the
+        renderer caps clutter at the stroke width): universal's clutter is otherwise 1-3 px,
+        while the captcha package's arc and wheezy-like generators' curves are as heavy as the
+        glyphs' strokes: without them, "the heavy strokes are the text" would hold on every
+        training sample."""
+        lo, hi = noise.curves
+        return replace(noise, curves=(max(lo, 1), max(hi, 1)), line_width=(8, 8))
+
     # Clutter in a hue of its own at the text's luminance, drawn only where the base spec opts
     # in (universal.clutter_hue), for the same reason as cells: other specs keep their bytes.
     share = base.universal.clutter_hue
     if (share or only == "clutter_hue") and family("clutter_hue", share):
-        # At least one curve through the text, as heavy as the text's strokes (the renderer caps
-        # clutter at the stroke width): told apart from the text by hue alone, as wheezy-like
-        # generators' curves are. Thin clutter in the text's grey is every universal sample's
-        # lot already and costs a grey reader nothing (measured: results/universal-hue).
-        lo, hi = noise.curves
-        noise = replace(noise, clutter_hue=1.0, curves=(max(lo, 1), max(hi, 1)), line_width=(8, 8))
+        # Heavy curves, told apart from the text by hue alone, as wheezy-like generators'
+        # curves are. Thin clutter in the text's grey is every universal sample's lot already
+        # and costs a grey reader nothing (measured: results/universal-hue).
+        noise = replace(heavy(noise), clutter_hue=1.0)
+    # Heavy curves in the text's own colours (or darker, with dark_clutter), for grey readers
+    # too; opt-in (universal.heavy_clutter) like cells.
+    share = base.universal.heavy_clutter
+    if (share or only == "heavy_clutter") and family("heavy_clutter", share):
+        noise = heavy(noise)
     amplitude = show("wave", 0.35, d(1, 4), 0.0)
     warp = WarpStyle(
         wave_amplitude=(0.0, amplitude),

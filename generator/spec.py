@@ -178,6 +178,7 @@ FAMILIES: tuple[str, ...] = (
     "jpeg",
     "cells",
     "clutter_hue",
+    "heavy_clutter",
 )
 
 
@@ -209,6 +210,13 @@ class UniversalStyle:
         1.0,
         "share of samples whose clutter differs from the text in hue only (noise.clutter_hue);"
         " opt-in, for colour readers: in grey such clutter is the text's own colour",
+    )
+    heavy_clutter: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples with at least one curve through the text as heavy as its strokes, in"
+        " the text's colours (the captcha package's arc, wheezy's curve); opt-in",
     )
 
 
@@ -272,6 +280,7 @@ _LATER_FIELDS: dict[tuple[str, str], Any] = {
     ("universal", "cells"): UniversalStyle.__dataclass_fields__["cells"].default,
     ("noise", "clutter_hue"): NoiseStyle.__dataclass_fields__["clutter_hue"].default,
     ("universal", "clutter_hue"): UniversalStyle.__dataclass_fields__["clutter_hue"].default,
+    ("universal", "heavy_clutter"): UniversalStyle.__dataclass_fields__["heavy_clutter"].default,
 }
 
 
