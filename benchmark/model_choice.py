@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
+    if args.first < 0:
+        parser.error("--first must be 0 or more")
     models = [m for m in args.models.split(",") if m]
     styles = [s for s in args.styles.split(",") if s]
     if not models or not styles:

@@ -146,6 +146,13 @@ def train(
             "split while the rest stays put)."
         ),
     ] = 1.0,
+    channels: Annotated[
+        int | None,
+        typer.Option(
+            help="Input channels: 1 (luminance) or 3 (RGB, a colour reader). Default: 1, or "
+            "with --init the pretrained model's (grow a grey reader with `crnn colour`)."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a CRNN. Writes OUT/model.safetensors + config.json (best validation accuracy),
@@ -185,6 +192,7 @@ def train(
         schedule=schedule,
         ema=ema,
         first_conv_lr=first_conv_lr,
+        channels=channels,
         progress=not quiet,
         extra={"command": command_line()},
     )

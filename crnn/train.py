@@ -84,9 +84,9 @@ class TrainConfig:
     # and input size are kept (its resize mode too, unless `resize` says otherwise); characters
     # shared with the new charset keep their output rows, the others start fresh.
     init: str | None = None
-    # Input channels of a model trained from scratch: 1 luminance, 3 RGB (with `init`, the
-    # pretrained model's; `crnn colour` grows a grey reader into a colour one).
-    channels: int = 1
+    # Input channels: 1 luminance, 3 RGB. None: 1 from scratch, the pretrained model's with
+    # `init` (which must match when given; `crnn colour` grows a grey reader into a colour one).
+    channels: int | None = None
     # The first convolution's rate as a multiple of `lr` (1: one rate for every weight).
     first_conv_lr: float = 1.0
     # "onecycle" needs the length of the run up front; "constant" (a short warm-up, then the peak
@@ -156,6 +156,7 @@ def check_config(config: TrainConfig) -> None:
         ("--warmup-steps", config.warmup_steps is None or config.warmup_steps >= 0, "0 or more"),
         ("--augment", config.augment in STRENGTHS, f"one of {', '.join(STRENGTHS)}"),
         ("--ema", config.ema == 0 or 0 < config.ema < 1, "0 (off) or between 0 and 1"),
+        ("--channels", config.channels in (None, 1, 3), "1 (luminance) or 3 (RGB)"),
         (
             "--first-conv-lr",
             math.isfinite(config.first_conv_lr) and 0 < config.first_conv_lr <= 1000,
@@ -375,6 +376,12 @@ def train(
             raise DataError(f"style {spec.name!r} uses characters outside the data's charset")
     if pretrained is not None:
         base = pretrained.config
+        if config.channels not in (None, base.channels):
+            grow = "; grow it with `crnn colour` first" if config.channels == 3 else ""
+            raise TrainError(
+                f"--channels {config.channels}: {config.init} reads {base.channels} input "
+                f"channel{'s' if base.channels > 1 else ''}{grow}"
+            )
         model_config = ModelConfig(
             arch=base.arch,
             charset=chars,
@@ -391,7 +398,7 @@ def train(
             width=config.width,
             max_label=max_label,
             resize=config.resize or "stretch",
-            channels=config.channels,
+            channels=config.channels or 1,
         )
 
     torch.manual_seed(config.seed)

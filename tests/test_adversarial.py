@@ -414,6 +414,13 @@ CASES = [
     ("captchagen", ["pack", "{ws}/u"], make_universal, "cannot be packed"),
     ("crnn", ["train", "--prerender", "8", "--out", "{ws}/p"], None, "smaller than one batch"),
     ("crnn", ["train", "--prerender", "-1", "--out", "{ws}/p"], None, "--prerender must be"),
+    ("crnn", ["train", "--channels", "2", "--out", "{ws}/p"], None, "--channels must be 1"),
+    (
+        "crnn",
+        [*TRAIN, "--channels", "3", "--init", "universal", "--out", "{ws}/p"],
+        None,
+        "grow it with `crnn colour` first",
+    ),
     (
         "crnn",
         ["train", "--prerender", "100", "--data", "{ws}/ds", "--out", "{ws}/p"],

@@ -248,3 +248,17 @@ def test_colour_eval_sets_are_the_grey_sets_in_colour(style):
     for g, c in zip(grey.images, colour.images, strict=True):
         assert c.shape == (*np.asarray(g).shape, 3)
         np.testing.assert_array_equal(np.asarray(Image.fromarray(c).convert("L")), g)
+
+
+def test_a_colour_reader_trains_from_scratch_with_channels_3(tmp_path):
+    from crnn.train import train
+    from tests.conftest import tiny
+
+    train(tiny(out=tmp_path / "rgb", channels=3, steps=2, val_every=2))
+    model, _ = load_model(tmp_path / "rgb")
+    assert model.config.channels == 3 and model.cnn[0].weight.shape[1] == 3
+    images = [render_sample(preset("easy"), 1, i).image.convert("RGB") for i in range(3)]
+    assert Recognizer(model, {}).log_probs(images).shape[0] == 3
+    # The grey default is unchanged.
+    train(tiny(out=tmp_path / "grey", steps=2, val_every=2))
+    assert load_model(tmp_path / "grey")[0].cnn[0].weight.shape[1] == 1
