@@ -100,6 +100,10 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     )
     if d.chance(0.07) and size_lo >= 20:  # outlined glyphs, emboldened first so they stay legible
         text = replace(text, hollow=1.0, weight=(1, 2))
+    # Glyphs turned far (opt-in, universal.tumble; generators that rotate each character's
+    # tile turn glyphs 55 degrees and more). Kept at 60: beyond it N reads as Z, 6 as 9.
+    if (base.universal.tumble or only == "tumble") and family("tumble", base.universal.tumble):
+        text = replace(text, rotation=d(45, 60))
     inverted = family("inverted", INVERTED_SHARE)
     contrast = d(90, 150)
     bg_lo = d(150, 250)

@@ -179,6 +179,7 @@ FAMILIES: tuple[str, ...] = (
     "cells",
     "clutter_hue",
     "heavy_clutter",
+    "tumble",
 )
 
 
@@ -217,6 +218,13 @@ class UniversalStyle:
         1.0,
         "share of samples with at least one curve through the text as heavy as its strokes, in"
         " the text's colours (the captcha package's arc, wheezy's curve); opt-in",
+    )
+    tumble: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples whose glyphs turn up to 45-60 degrees each way (universal's own"
+        " rotation stops at 35); opt-in",
     )
 
 
@@ -281,6 +289,7 @@ _LATER_FIELDS: dict[tuple[str, str], Any] = {
     ("noise", "clutter_hue"): NoiseStyle.__dataclass_fields__["clutter_hue"].default,
     ("universal", "clutter_hue"): UniversalStyle.__dataclass_fields__["clutter_hue"].default,
     ("universal", "heavy_clutter"): UniversalStyle.__dataclass_fields__["heavy_clutter"].default,
+    ("universal", "tumble"): UniversalStyle.__dataclass_fields__["tumble"].default,
 }
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from generator.randomize import randomize
+from generator.render import touches_edge
 from generator.sample import render_sample, sample_rng
 from generator.spec import SpecError, UniversalStyle, load_style, preset
 
@@ -61,3 +62,31 @@ def test_heavy_clutter_specs_have_their_own_digest_and_render_repeatably():
         assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
     with pytest.raises(SpecError, match="heavy_clutter"):
         dataclasses.replace(preset("universal"), universal=UniversalStyle(heavy_clutter=1.5))
+
+
+def test_tumble_turns_glyphs_past_universal_rotation_only_where_opted_in():
+    plain = preset("universal")
+    only = dataclasses.replace(plain, universal=UniversalStyle(only="tumble"))
+    turned = [randomize(only, sample_rng(2, i)).text.rotation for i in range(100)]
+    assert all(45 <= r <= 60 for r in turned)
+    assert max(randomize(plain, sample_rng(2, i)).text.rotation for i in range(300)) <= 35
+    share = UniversalStyle(tumble=0.5)
+    drawn = [
+        randomize(dataclasses.replace(plain, universal=share), sample_rng(6, i)) for i in range(400)
+    ]
+    assert 0.35 < np.mean([s.text.rotation >= 45 for s in drawn]) < 0.55  # the captcha look: none
+    # Samples render whole (the no-clipping check holds for turned glyphs too) and repeat.
+    for i in range(12):
+        a, b = render_sample(only, 4, i, with_text_layer=True), render_sample(only, 4, i)
+        assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+        assert a.text_layer.glyphs_pasted == len(a.text)
+        assert not touches_edge(a.text_layer.coverage)
+
+
+def test_the_broad_mixture_draws_every_opt_in_family():
+    spec = load_style("examples/universal-broad.toml")
+    drawn = [randomize(spec, sample_rng(8, i)) for i in range(300)]
+    assert any(s.noise.clutter_hue for s in drawn)
+    assert any(s.color.cells for s in drawn)
+    assert any(s.text.rotation >= 45 for s in drawn)
+    assert any(s.noise.line_width == (8, 8) and not s.noise.clutter_hue for s in drawn)

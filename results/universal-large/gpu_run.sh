@@ -13,6 +13,9 @@
 # run recorded here): INIT (the model grown), ARCH (the preset it grows into; the same preset
 # trains it as it is), STYLES and MIX_WEIGHTS (the mixture), LR, SEED, COLOUR=1 (grow the
 # widened reader to RGB input with `crnn colour` before training: results/universal-hue).
+# The next run planned: INIT=universal ARCH=large COLOUR=1 with examples/universal-broad.toml
+# in place of universal in STYLES (every opt-in family: heavy curves, hue clutter, cells, tumble),
+# judged by a rule written before it, as results/universal-heavy's was.
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
