@@ -181,6 +181,9 @@ FAMILIES: tuple[str, ...] = (
     "heavy_clutter",
     "tumble",
 )
+# Families the universal stream draws only where a spec opts in (a UniversalStyle share of the
+# same name), so that specs written before them keep their bytes.
+OPT_IN_FAMILIES: tuple[str, ...] = ("cells", "clutter_hue", "heavy_clutter", "tumble")
 
 
 @dataclass(frozen=True)

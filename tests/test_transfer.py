@@ -8,7 +8,9 @@ import json
 import numpy as np
 import pytest
 
+from benchmark.harness import evaluate
 from benchmark.transfer import (
+    OPT_IN_SHARE,
     TransferConfig,
     TransferError,
     fold_specs,
@@ -16,6 +18,8 @@ from benchmark.transfer import (
     run_transfer,
     write_report,
 )
+from crnn.decode import parse_decoders
+from crnn.recognizer import Recognizer
 from generator.randomize import randomize
 from generator.spec import FAMILIES, SpecError, UniversalStyle, dump_spec, preset, spec_from_dict
 from generator.stream import render_sample
@@ -120,6 +124,35 @@ def test_transfer_experiment_end_to_end(tmp_path):
     assert stamps == {
         p: (tmp_path / "runs" / p / "model.safetensors").stat().st_mtime_ns for p in trained
     }
+
+
+def test_opt_in_folds_turn_the_roles(tmp_path):
+    """The universal stream never draws an opt-in family, so its fold trains the reader that
+    sees it; the plain baseline is the one that never did (a baseline that "saw everything"
+    would be a lie there). clutter_hue needs a colour reader and is refused in one line."""
+    trained, only = fold_specs("tumble")
+    assert trained.universal.tumble == OPT_IN_SHARE and only.universal.only == "tumble"
+    with pytest.raises(TransferError, match="hue alone"):
+        fold_specs("clutter_hue")
+    config = TransferConfig(
+        folds=("tumble",), steps=2, n=6, arch="tiny", width=64, runs=tmp_path / "runs"
+    )
+    result = run_transfer(config, log=lambda _: None)
+    (row,) = result["rows"]
+    assert row["opt_in"] and row["test_set"] == "universal-only-tumble"
+    assert sorted(p.name.split("-tiny")[0] for p in (tmp_path / "runs").iterdir()) == [
+        "universal",
+        "universal-with-tumble",
+    ]
+    # The reader that never saw it is the baseline: its reading of the tumble set is the
+    # baseline reader's, read again here.
+    baseline = Recognizer.load(
+        next(p for p in (tmp_path / "runs").iterdir() if p.name.startswith("universal-tiny"))
+    )
+    again = evaluate(baseline, [only], 6, parse_decoders("greedy"), None).levels[0]
+    assert row["held_out"] == again.decoders[0].seq_acc
+    text = write_report(result, tmp_path / "report", "bench transfer -f tumble")
+    assert "| tumble * |" in text
 
 
 def test_variable_size_eval_sets_read_their_files_and_repair_damage(tmp_path):
