@@ -8,7 +8,7 @@ mkdir -p "$R"
 python -m benchmark.model_choice --models universal,$M --n 300 --first ${FIRST_A:-2300} \
     --out $R/validation
 python -m benchmark.model_choice --models universal,$M --styles examples/heavy-clutter.toml \
-    --n 300 --first ${FIRST_B:-300} --out $R/heavy-clutter
+    --n 300 --first ${FIRST_B:-500} --out $R/heavy-clutter
 bench run -d easy,medium,hard,extreme --n 500 --model $M --decoders greedy,greedy+tta \
     -o $R/levels --quiet
 bench compare results/universal-run $R/levels --out $R/levels-vs-universal.md
