@@ -58,6 +58,13 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
             return False
         return name == only or (drawn and name not in hold_out)
 
+    def opted_in(name: str) -> bool:
+        """Whether this sample shows an opt-in family (OPT_IN_FAMILIES: its share is the
+        UniversalStyle field of the same name). A spec that neither sets the share nor forces
+        the family draws nothing for it, so it renders exactly as before the family existed."""
+        share = getattr(base.universal, name)
+        return bool(share or only == name) and family(name, share)
+
     def show(name: str, p: float, value, off):
         """``value`` (drawn whether shown or not, so holding a family out moves no other dial)
         if the sample shows the family, else ``off``."""
@@ -102,7 +109,7 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         text = replace(text, hollow=1.0, weight=(1, 2))
     # Glyphs turned far (opt-in, universal.tumble; generators that rotate each character's
     # tile turn glyphs 55 degrees and more). Kept at 60: beyond it N reads as Z, 6 as 9.
-    if (base.universal.tumble or only == "tumble") and family("tumble", base.universal.tumble):
+    if opted_in("tumble"):
         text = replace(text, rotation=d(45, 60))
     inverted = family("inverted", INVERTED_SHARE)
     contrast = d(90, 150)
@@ -124,7 +131,7 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     # One background cell per glyph, drawn only where the base spec opts in (universal.cells),
     # so the `universal` preset's samples stay byte for byte what they were. Cells put glyphs
     # of either polarity side by side; they get room of their own (spacing >= 0.1).
-    if (base.universal.cells or only == "cells") and family("cells", base.universal.cells):
+    if opted_in("cells"):
         color = replace(color, cells=1.0)
         lo, hi = text.spacing
         text = replace(text, spacing=(max(lo, 0.1), max(hi, 0.1)))
@@ -156,16 +163,14 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
 
     # Clutter in a hue of its own at the text's luminance, drawn only where the base spec opts
     # in (universal.clutter_hue), for the same reason as cells: other specs keep their bytes.
-    share = base.universal.clutter_hue
-    if (share or only == "clutter_hue") and family("clutter_hue", share):
+    if opted_in("clutter_hue"):
         # Heavy curves, told apart from the text by hue alone, as wheezy-like generators'
         # curves are. Thin clutter in the text's grey is every universal sample's lot already
         # and costs a grey reader nothing (measured: results/universal-hue).
         noise = replace(heavy(noise), clutter_hue=1.0)
     # Heavy curves in the text's own colours (or darker, with dark_clutter), for grey readers
     # too; opt-in (universal.heavy_clutter) like cells.
-    share = base.universal.heavy_clutter
-    if (share or only == "heavy_clutter") and family("heavy_clutter", share):
+    if opted_in("heavy_clutter"):
         noise = heavy(noise)
     amplitude = show("wave", 0.35, d(1, 4), 0.0)
     warp = WarpStyle(
