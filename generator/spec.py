@@ -464,6 +464,53 @@ def spec_from_dict(data: dict[str, Any]) -> CaptchaSpec:
     return _from_plain(CaptchaSpec, data)
 
 
+# What each backend reads of a spec file, beyond name, backend and preset: a dial a backend never
+# reads would change nothing, so load_spec refuses a file that sets one (to anything but the value
+# it would have anyway) rather than render without it. The captcha package draws its own colours,
+# noise and warp; `mixed` takes its look from the presets and `universal` draws every look dial
+# (and the canvas) per sample; only the text to write is the spec's for all four.
+_WRITTEN = frozenset({"charset", "length", "source", "words", "fonts"})
+_EVERY = None  # every field of the section
+_BACKEND_READS: dict[str, dict[str, frozenset[str] | None]] = {
+    "native": {"": frozenset({"width", "height", "grayscale"}), "text": _EVERY, "color": _EVERY,
+               "noise": _EVERY, "warp": _EVERY},
+    "captcha": {"": frozenset({"width", "height", "grayscale"}),
+                "text": _WRITTEN | {"font_size", "lowercase"}},
+    "mixed": {"": frozenset({"width", "height", "grayscale"}), "text": _WRITTEN | {"font_size"}},
+    "universal": {"text": _WRITTEN, "universal": _EVERY},
+}  # fmt: skip
+_ALWAYS_READ = frozenset({"name", "backend", "preset"})
+
+
+def _reads(backend: str, key: str) -> bool:
+    """Whether ``backend`` reads dial ``key`` ("width", "noise.dots")."""
+    section, _, name = key.rpartition(".")
+    names = _BACKEND_READS[backend].get(section, frozenset())
+    return names is _EVERY or name in names
+
+
+def unread_dials(data: dict[str, Any], spec: CaptchaSpec) -> list[str]:
+    """The keys of spec-file ``data`` (as written, before its preset is merged in) that
+    ``spec``'s backend never reads and that move a value off what it would be without them."""
+    base_name = data.get("preset")
+    before = (preset(base_name) if base_name else CaptchaSpec()).to_dict()
+    after = spec.to_dict()
+    unread = []
+    for key, value in data.items():
+        if key in _ALWAYS_READ:
+            continue
+        names = value if isinstance(value, dict) else [key]
+        section = key if isinstance(value, dict) else ""
+        for name in names:
+            if _reads(spec.backend, f"{section}.{name}" if section else name):
+                continue
+            was = before[section][name] if section else before[name]
+            now = after[section][name] if section else after[name]
+            if was != now:
+                unread.append(f"{section}.{name}" if section else name)
+    return unread
+
+
 def load_spec(path: str | Path) -> CaptchaSpec:
     """Read a spec from a ``.toml`` or ``.json`` file."""
     path = Path(path)
@@ -484,7 +531,16 @@ def load_spec(path: str | Path) -> CaptchaSpec:
             raise SpecError(f"{path} is nested too deeply to be a spec") from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: a spec must be a table of keys, got {type(data).__name__}")
-    return spec_from_dict(data)
+    spec = spec_from_dict(data)
+    unread = unread_dials(data, spec)
+    if unread:
+        readers = [b for b in BACKENDS if all(_reads(b, key) for key in unread)]
+        where = f" (backend {' or '.join(map(repr, readers))} does)" if readers else ""
+        raise SpecError(
+            f"{path}: backend {spec.backend!r} never reads {', '.join(unread)}{where}: "
+            f"remove {'them' if len(unread) > 1 else 'it'} or change the backend"
+        )
+    return spec
 
 
 def dump_spec(spec: CaptchaSpec, fmt: Literal["toml", "json"] = "toml") -> str:

@@ -140,6 +140,11 @@ CASES = [
     spec_case("unknown", '{"txt": {}}', "unknown key txt"),
     spec_case("badtype", '{"text": {"length": "five"}}', "text.length must be a list"),
     spec_case("toolong", '{"text": {"length": [40, 50]}}', "cannot hold 50 characters"),
+    spec_case(
+        "unread",
+        '{"preset": "captcha", "noise": {"lines": [2, 3]}}',
+        "backend 'captcha' never reads noise.lines (backend 'native' does)",
+    ),
     ("captchagen", ["make", "-c", "{ws}/missing.json", *MAKE[1:]], None, "spec file not found"),
     # --- captchagen make: the output directory
     ("captchagen", [*MAKE[:-1], "{ws}/afile"], write("afile", "keep me"), "is a file"),
