@@ -12,7 +12,16 @@ import dataclasses
 import pytest
 
 from generator.sample import render_sample
-from generator.spec import BACKENDS, CaptchaSpec, SpecError, _reads, load_spec, preset
+from generator.spec import (
+    BACKENDS,
+    CaptchaSpec,
+    SpecError,
+    _reads,
+    dump_spec,
+    load_spec,
+    preset,
+    preset_names,
+)
 
 BASES = {
     "native": CaptchaSpec(),
@@ -134,3 +143,11 @@ def test_universal_refuses_a_fixed_canvas_and_native_refuses_universal_shares(tm
         SpecError, match=r"never reads universal.cells \(backend 'universal' does\)"
     ):
         load_spec(_spec_file(tmp_path, "[universal]\ncells = 0.5\n"))
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_printed_as_a_spec_file_loads_back(tmp_path, name):
+    # `captchagen presets NAME` writes every field, read or not, at the values the preset has.
+    path = tmp_path / f"{name}.toml"
+    path.write_text(dump_spec(preset(name)))
+    assert load_spec(path) == preset(name)
