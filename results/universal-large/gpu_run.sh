@@ -47,7 +47,10 @@ LR=${LR:-0.001}
 SEED=${SEED:-9}
 rm -rf /tmp/universal-l0 "$RUN"
 python3 -m crnn.cli widen "$ARCH" -o /tmp/universal-l0 --model "$INIT" --seed 0
-if [ -n "${COLOUR:-}" ]; then
+# COLOUR=1 on a reader that already reads RGB (a colour fine-tune such as runs/universal-b1,
+# carried to the machine) has nothing to grow: skipped rather than a failed start.
+if [ -n "${COLOUR:-}" ] && python3 -c "import json, sys
+sys.exit(json.load(open('/tmp/universal-l0/config.json'))['model'].get('channels', 1) == 3)"; then
     rm -rf /tmp/universal-l0c
     python3 -m crnn.cli colour -o /tmp/universal-l0c --model /tmp/universal-l0
     rm -rf /tmp/universal-l0 && mv /tmp/universal-l0c /tmp/universal-l0
