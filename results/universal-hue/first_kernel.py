@@ -12,7 +12,7 @@ from safetensors.torch import load_file
 start = load_file("runs/universal-rgb0/model.safetensors")["cnn.0.weight"]
 print("| reader | moved | R / G / B share |")
 print("|---|---|---|")
-for run in ("runs/universal-rgb0", "runs/universal-h1", "runs/universal-h2"):
+for run in ("runs/universal-rgb0", "runs/universal-h1", "runs/universal-h2", "runs/universal-b1"):
     w = load_file(f"{run}/model.safetensors")["cnn.0.weight"]
     moved = float((w - start).norm() / start.norm())
     shares = " / ".join(f"{float(w[:, k].abs().sum() / w.abs().sum()):.3f}" for k in range(3))
