@@ -422,9 +422,15 @@ CASES = [
     ("crnn", ["train", "--channels", "2", "--out", "{ws}/p"], None, "--channels must be 1"),
     (
         "crnn",
-        [*TRAIN, "--channels", "3", "--init", "universal", "--out", "{ws}/p"],
+        [*TRAIN, "--channels", "3", "--init", "universal-grey", "--out", "{ws}/p"],
         None,
         "grow it with `crnn colour` first",
+    ),
+    (
+        "crnn",
+        [*TRAIN, "--channels", "1", "--init", "universal", "--out", "{ws}/p"],
+        None,
+        "universal reads 3 input channels",
     ),
     (
         "crnn",
