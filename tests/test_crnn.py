@@ -333,22 +333,33 @@ def test_onnx_file_stands_alone(trained_model, tmp_path):
     assert [row.split("\t")[1] for row in onnx_rows.splitlines()[1:]] == expected
 
 
-def test_readme_onnxruntime_snippet_runs(trained_model, tmp_path):
-    """The README's ten-odd-line onnxruntime snippet, extracted and run as a user would."""
+@pytest.mark.parametrize("which", ["grey", "colour"])
+def test_readme_onnxruntime_snippet_runs(trained_model, tmp_path, which):
+    """The README's onnxruntime snippet, extracted and run as a user would: on a grey reader, and
+    on the shipped colour `universal` with captchas whose clutter differs from the text in hue."""
     pytest.importorskip("onnxruntime")
     from pathlib import Path
 
     from crnn.cli import main
+    from generator.spec import load_style
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
     snippet = readme.split("<!-- onnx-snippet -->")[1].split("```python")[1].split("```")[0]
-    main(["export", "--onnx", str(tmp_path / "model.onnx"), "--model", str(trained_model)])
-    image = render_sample(preset("easy"), 2, 0).image
-    image.save(tmp_path / "captcha.png")
-    out = subprocess.run(
-        [sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert out == Recognizer.load(trained_model).predict([image])[0].text
+    model = str(trained_model) if which == "grey" else "universal"
+    main(["export", "--onnx", str(tmp_path / "model.onnx"), "--model", model])
+    style = (
+        preset("easy") if which == "grey" else load_style(str(root / "examples/hue-clutter.toml"))
+    )
+    reader = Recognizer.load(model)
+    for index in range(1 if which == "grey" else 3):
+        image = render_sample(style, 2, index).image
+        image.save(tmp_path / "captcha.png")
+        out = subprocess.run(
+            [sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True,
+            check=True,
+        ).stdout.strip()  # fmt: skip
+        assert out == reader.predict([image])[0].text
 
 
 def test_public_dataset_and_collate_feed_ctc_loss(tmp_path):
