@@ -13,9 +13,12 @@
 # run recorded here): INIT (the model grown), ARCH (the preset it grows into; the same preset
 # trains it as it is), STYLES and MIX_WEIGHTS (the mixture), LR, SEED, COLOUR=1 (grow the
 # widened reader to RGB input with `crnn colour` before training: results/universal-hue).
-# The next run planned: INIT=universal ARCH=large COLOUR=1 with examples/universal-broad.toml
-# in place of universal in STYLES (every opt-in family: heavy curves, hue clutter, cells, tumble),
-# judged by a rule written before it, as results/universal-heavy's was.
+# The next run planned: INIT=universal ARCH=large (the shipped reader reads RGB since
+# results/universal-broad, so COLOUR=1 has nothing to grow) with examples/universal-broad.toml in
+# place of universal in STYLES (every opt-in family: heavy curves, hue clutter, cells, tumble) and
+# LR=0.0003: millions of samples where the CPU gave 358k; judged by a rule written before it, as
+# results/universal-broad's was (hue-clutter, which 358k samples hardly moved, is the family to
+# watch).
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
