@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The colour reader on the third-party folders (results/foreign), read after the decision.
-# h2: M=runs/universal-h2 R=results/universal-hue/h2
+# h2: M=runs/universal-h2 R=results/universal-hue/h2. BASE: the shipped reader compared against
+# (evaluate.sh says why it defaults to the grey one); its reports are results/foreign/$BASE-*.
 set -euo pipefail
+BASE=${BASE:-universal-grey}
 M=${M:-runs/universal-h1}
 R=${R:-results/universal-hue}
 for f in wheezy captcha-default claptcha django-simple multicolor; do
     bench run --data data/foreign/$f --model $M --decoders greedy,greedy+tta \
         -o $R/foreign-$f --quiet
-    bench compare results/foreign/universal-$f $R/foreign-$f --out $R/foreign-$f/compare-universal.md
+    bench compare results/foreign/$BASE-$f $R/foreign-$f --out $R/foreign-$f/compare-universal.md
 done
