@@ -499,15 +499,13 @@ def unread_dials(data: dict[str, Any], spec: CaptchaSpec) -> list[str]:
     for key, value in data.items():
         if key in _ALWAYS_READ:
             continue
-        names = value if isinstance(value, dict) else [key]
-        section = key if isinstance(value, dict) else ""
-        for name in names:
-            if _reads(spec.backend, f"{section}.{name}" if section else name):
-                continue
-            was = before[section][name] if section else before[name]
-            now = after[section][name] if section else after[name]
-            if was != now:
-                unread.append(f"{section}.{name}" if section else name)
+        if isinstance(value, dict):  # a section: each key written in it is a dial
+            dials = [(f"{key}.{name}", before[key][name], after[key][name]) for name in value]
+        else:
+            dials = [(key, before[key], after[key])]
+        unread += [
+            dial for dial, was, now in dials if was != now and not _reads(spec.backend, dial)
+        ]
     return unread
 
 
