@@ -111,6 +111,12 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     # tile turn glyphs 55 degrees and more). Kept at 60: beyond it N reads as Z, 6 as 9.
     if opted_in("tumble"):
         text = replace(text, rotation=d(45, 60))
+    # Glyphs pulled onto a quadrilateral each (opt-in, universal.quad_warp): the captcha
+    # package and wheezy.captcha move each glyph's corners by up to 30-40 % of its width and
+    # height, where universal's perspective stops at 15 %. Kept at 35 %: beyond it thin
+    # glyphs fold onto themselves.
+    if opted_in("quad_warp"):
+        text = replace(text, perspective=d(0.2, 0.35))
     inverted = family("inverted", INVERTED_SHARE)
     contrast = d(90, 150)
     bg_lo = d(150, 250)

@@ -180,10 +180,17 @@ FAMILIES: tuple[str, ...] = (
     "clutter_hue",
     "heavy_clutter",
     "tumble",
+    "quad_warp",
 )
 # Families the universal stream draws only where a spec opts in (a UniversalStyle share of the
 # same name), so that specs written before them keep their bytes.
-OPT_IN_FAMILIES: tuple[str, ...] = ("cells", "clutter_hue", "heavy_clutter", "tumble")
+OPT_IN_FAMILIES: tuple[str, ...] = (
+    "cells",
+    "clutter_hue",
+    "heavy_clutter",
+    "tumble",
+    "quad_warp",
+)
 
 
 @dataclass(frozen=True)
@@ -228,6 +235,13 @@ class UniversalStyle:
         1.0,
         "share of samples whose glyphs turn up to 45-60 degrees each way (universal's own"
         " rotation stops at 35); opt-in",
+    )
+    quad_warp: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples whose glyphs each map onto a random quadrilateral, corners pulled"
+        " 20-35 % of the glyph's size (text.perspective; universal's own stops at 15 %); opt-in",
     )
 
 
@@ -293,6 +307,7 @@ _LATER_FIELDS: dict[tuple[str, str], Any] = {
     ("universal", "clutter_hue"): UniversalStyle.__dataclass_fields__["clutter_hue"].default,
     ("universal", "heavy_clutter"): UniversalStyle.__dataclass_fields__["heavy_clutter"].default,
     ("universal", "tumble"): UniversalStyle.__dataclass_fields__["tumble"].default,
+    ("universal", "quad_warp"): UniversalStyle.__dataclass_fields__["quad_warp"].default,
 }
 
 
