@@ -15,6 +15,7 @@ from generator.sample import render_sample, sample_rng
 from generator.spec import SpecError, UniversalStyle, load_style, preset
 
 HEAVY = "examples/universal-heavy.toml"
+BROAD_WARP = "examples/universal-broad-warp.toml"
 
 
 def test_universal_draws_heavy_clutter_only_where_a_spec_opts_in():
@@ -83,6 +84,48 @@ def test_tumble_turns_glyphs_past_universal_rotation_only_where_opted_in():
         assert not touches_edge(a.text_layer.coverage)
 
 
+def test_quad_warp_pulls_glyph_corners_past_universal_perspective_only_where_opted_in():
+    plain = preset("universal")
+    only = dataclasses.replace(plain, universal=UniversalStyle(only="quad_warp"))
+    pulled = [randomize(only, sample_rng(2, i)).text.perspective for i in range(100)]
+    assert all(0.2 <= p <= 0.35 for p in pulled)
+    assert max(randomize(plain, sample_rng(2, i)).text.perspective for i in range(300)) <= 0.15
+    share = UniversalStyle(quad_warp=0.5)
+    drawn = [
+        randomize(dataclasses.replace(plain, universal=share), sample_rng(6, i)) for i in range(400)
+    ]
+    assert 0.35 < np.mean([s.text.perspective >= 0.2 for s in drawn]) < 0.55
+    for i in range(12):
+        a, b = render_sample(only, 4, i, with_text_layer=True), render_sample(only, 4, i)
+        assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+        assert a.text_layer.glyphs_pasted == len(a.text)
+        assert not touches_edge(a.text_layer.coverage)
+
+
+def test_quad_warp_moves_the_corners_as_far_as_drawn():
+    """The renderer's corner jitter, measured on the ink: an upright bar pulled with a larger
+    perspective spreads its corners further (the mean distance of the warped ink's bounding box
+    from the plain one's grows with the dial)."""
+    from PIL import Image
+
+    from generator.render import _distort_glyph
+
+    bar = Image.new("L", (20, 40), 255)
+    rng = np.random.default_rng(0)
+
+    def spread(p: float) -> float:
+        sizes = []
+        for _ in range(200):
+            jitter = list(rng.uniform(-p, p, 8))
+            sizes.append(_distort_glyph(bar, 1.0, 0.0, 0.0, jitter).size)
+        return float(np.mean([abs(w - 20) + abs(h - 40) for w, h in sizes]))
+
+    assert spread(0.0) <= 2
+    assert spread(0.1) < spread(0.3)
+    # Corners move by up to p x 40 px each way: the box grows by about p x 40 x 2/3 per axis.
+    assert 0.5 * 0.3 * 40 < spread(0.3) < 2 * 0.3 * 40 * 2
+
+
 def test_the_broad_mixture_draws_every_opt_in_family():
     spec = load_style("examples/universal-broad.toml")
     drawn = [randomize(spec, sample_rng(8, i)) for i in range(300)]
@@ -90,3 +133,5 @@ def test_the_broad_mixture_draws_every_opt_in_family():
     assert any(s.color.cells for s in drawn)
     assert any(s.text.rotation >= 45 for s in drawn)
     assert any(s.noise.line_width == (8, 8) and not s.noise.clutter_hue for s in drawn)
+    warped = [randomize(load_style(BROAD_WARP), sample_rng(8, i)) for i in range(300)]
+    assert 0.2 < np.mean([s.text.perspective >= 0.2 for s in warped]) < 0.4
