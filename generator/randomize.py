@@ -117,6 +117,16 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     # glyphs fold onto themselves.
     if opted_in("quad_warp"):
         text = replace(text, perspective=d(0.2, 0.35))
+    # Every glyph in a face, weight and outline of its own (opt-in, universal.mixed_faces):
+    # generators that pick a font per character (kaptcha, multicolorcaptcha) mix serif, script
+    # and outline faces in one captcha, where universal draws one face per sample.
+    if opted_in("mixed_faces"):
+        text = replace(
+            text,
+            face_per_glyph=1.0,
+            weight=(-1 if size_lo >= 28 else 0, 2),
+            hollow=0.25 if size_lo >= 20 else 0.0,
+        )
     inverted = family("inverted", INVERTED_SHARE)
     contrast = d(90, 150)
     bg_lo = d(150, 250)

@@ -574,15 +574,24 @@ def render_native(
     for k, ch in enumerate(text):
         glyph_size = max(6.0, size * u(1 - t.scale_jitter, 1 + t.scale_jitter))
         raster = _cached_size(glyph_size)
-        glyph = _glyph(font, raster, ch)
+        face, face_weight, face_hollow = font, weight, hollow
+        # A look of the glyph's own (face_per_glyph), drawn only where the spec asks for it, so
+        # every other spec renders as it always did.
+        if t.face_per_glyph and u() < t.face_per_glyph:
+            face = fonts[u.integer(0, len(fonts) - 1)]
+            face_weight = u.integer(*t.weight) if t.weight != (0, 0) else 0
+            face_hollow = bool(t.hollow) and u() < t.hollow
+            if face_hollow:  # an outline of a regular stroke is a hairline: embolden first
+                face_weight = max(face_weight, 1)
+        glyph = _glyph(face, raster, ch)
         rotation, shear = u(-t.rotation, t.rotation), u(-t.shear, t.shear)
         jitter = [u(-t.perspective, t.perspective) for _ in range(8)] if t.perspective else [0] * 8
         mask = _distort_glyph(glyph, glyph_size / raster, rotation, shear, jitter)
-        if weight or hollow:
-            mask = _restroke(mask, weight, hollow)
+        if face_weight or face_hollow:
+            mask = _restroke(mask, face_weight, face_hollow)
             strokes.append(stroke_width(np.asarray(mask)))
         else:  # distortion keeps stroke widths close to the upright glyph's, scaled
-            strokes.append(_glyph_stroke(font, raster, ch) * glyph_size / raster)
+            strokes.append(_glyph_stroke(face, raster, ch) * glyph_size / raster)
         masks.append(mask)
         shifts.append(max(-1.0, min(1.0, u(-t.baseline_jitter, t.baseline_jitter) + v_offset)))
         if k:

@@ -76,6 +76,13 @@ class TextStyle:
         (0, 0), -1, 3, "stroke thinning (< 0) or emboldening (> 0) in pixels, one per sample"
     )
     hollow: float = _bounded(0.0, 0.0, 1.0, "probability that a sample's glyphs are outlines")
+    face_per_glyph: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of glyphs that draw a face (from fonts), weight and outline of their own instead"
+        " of the sample's; an outlined glyph is emboldened at least 1 px first",
+    )
     lowercase: float = _bounded(
         0.0, 0.0, 1.0, "share of letters drawn in lowercase (labels stay as drawn from the charset)"
     )
@@ -181,6 +188,7 @@ FAMILIES: tuple[str, ...] = (
     "heavy_clutter",
     "tumble",
     "quad_warp",
+    "mixed_faces",
 )
 # Families the universal stream draws only where a spec opts in (a UniversalStyle share of the
 # same name), so that specs written before them keep their bytes.
@@ -190,6 +198,7 @@ OPT_IN_FAMILIES: tuple[str, ...] = (
     "heavy_clutter",
     "tumble",
     "quad_warp",
+    "mixed_faces",
 )
 
 
@@ -242,6 +251,13 @@ class UniversalStyle:
         1.0,
         "share of samples whose glyphs each map onto a random quadrilateral, corners pulled"
         " 20-35 % of the glyph's size (text.perspective; universal's own stops at 15 %); opt-in",
+    )
+    mixed_faces: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples whose every glyph draws its own face, weight and outline"
+        " (text.face_per_glyph); opt-in",
     )
 
 
@@ -308,6 +324,8 @@ _LATER_FIELDS: dict[tuple[str, str], Any] = {
     ("universal", "heavy_clutter"): UniversalStyle.__dataclass_fields__["heavy_clutter"].default,
     ("universal", "tumble"): UniversalStyle.__dataclass_fields__["tumble"].default,
     ("universal", "quad_warp"): UniversalStyle.__dataclass_fields__["quad_warp"].default,
+    ("text", "face_per_glyph"): TextStyle.__dataclass_fields__["face_per_glyph"].default,
+    ("universal", "mixed_faces"): UniversalStyle.__dataclass_fields__["mixed_faces"].default,
 }
 
 

@@ -126,6 +126,58 @@ def test_quad_warp_moves_the_corners_as_far_as_drawn():
     assert 0.5 * 0.3 * 40 < spread(0.3) < 2 * 0.3 * 40 * 2
 
 
+def _faces_and_outlines(monkeypatch, spec, n: int) -> list[tuple[set[str], set[bool]]]:
+    """Per sample: the faces its glyphs were rasterised in and whether each was outlined,
+    recorded at the renderer's two calls that decide them (_glyph, _restroke)."""
+    import generator.render as render
+
+    seen: list[tuple[set[str], set[bool]]] = []
+    glyph, restroke = render._glyph, render._restroke
+
+    def record_glyph(path, size, char):
+        seen[-1][0].add(path)
+        return glyph(path, size, char)
+
+    def record_restroke(mask, weight, hollow):
+        seen[-1][1].add(hollow)
+        return restroke(mask, weight, hollow)
+
+    monkeypatch.setattr(render, "_glyph", record_glyph)
+    monkeypatch.setattr(render, "_restroke", record_restroke)
+    for i in range(n):
+        seen.append((set(), set()))
+        render_sample(spec, 5, i)
+    return seen
+
+
+def test_mixed_faces_draw_a_face_and_outline_per_glyph_only_where_asked(monkeypatch):
+    fonts = ("DejaVuSans", "DejaVuSerif", "STIXGeneral", "ComputerModern-Sans", "Lato-Bold")
+    base = preset("medium").with_overrides(
+        text={"fonts": fonts, "length": (6, 6), "weight": (0, 2), "hollow": 0.3}
+    )
+    one_face = _faces_and_outlines(monkeypatch, base, 20)
+    assert all(len(faces) == 1 for faces, _ in one_face)
+    assert all(len(outlined) <= 1 for _, outlined in one_face)  # outlined: all or none
+    per_glyph = base.with_overrides(text={"face_per_glyph": 1.0})
+    mixed = _faces_and_outlines(monkeypatch, per_glyph, 20)
+    # Six glyphs from five faces: one face for all six has odds 5 x (1/5)^6 per sample.
+    assert all(len(faces) >= 2 for faces, _ in mixed)
+    assert sum(outlined == {True, False} for _, outlined in mixed) >= 10
+
+
+def test_the_universal_mixed_faces_family_renders_whole_and_repeats():
+    plain = preset("universal")
+    only = dataclasses.replace(plain, universal=UniversalStyle(only="mixed_faces"))
+    drawn = [randomize(only, sample_rng(2, i)) for i in range(60)]
+    assert all(s.text.face_per_glyph == 1.0 for s in drawn if s.backend == "native")
+    assert all(randomize(plain, sample_rng(2, i)).text.face_per_glyph == 0 for i in range(200))
+    for i in range(12):
+        a, b = render_sample(only, 4, i, with_text_layer=True), render_sample(only, 4, i)
+        assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+        assert a.text_layer.glyphs_pasted == len(a.text)
+        assert not touches_edge(a.text_layer.coverage)
+
+
 def test_the_broad_mixture_draws_every_opt_in_family():
     spec = load_style("examples/universal-broad.toml")
     drawn = [randomize(spec, sample_rng(8, i)) for i in range(300)]
