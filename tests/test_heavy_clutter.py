@@ -16,6 +16,7 @@ from generator.spec import SpecError, UniversalStyle, load_style, preset
 
 HEAVY = "examples/universal-heavy.toml"
 BROAD_WARP = "examples/universal-broad-warp.toml"
+BROAD_ALL = "examples/universal-broad-all.toml"
 
 
 def test_universal_draws_heavy_clutter_only_where_a_spec_opts_in():
@@ -187,3 +188,7 @@ def test_the_broad_mixture_draws_every_opt_in_family():
     assert any(s.noise.line_width == (8, 8) and not s.noise.clutter_hue for s in drawn)
     warped = [randomize(load_style(BROAD_WARP), sample_rng(8, i)) for i in range(300)]
     assert 0.2 < np.mean([s.text.perspective >= 0.2 for s in warped]) < 0.4
+    every = [randomize(load_style(BROAD_ALL), sample_rng(8, i)) for i in range(300)]
+    assert any(s.text.perspective >= 0.2 for s in every)
+    assert 0.15 < np.mean([s.text.face_per_glyph == 1.0 for s in every]) < 0.3
+    assert any(s.color.cells for s in every) and any(s.noise.clutter_hue for s in every)
