@@ -164,8 +164,19 @@ class WarpStyle:
     jpeg: IntRange = _bounded((0, 0), 0, 95, "JPEG quality of a final re-encoding; 0 = none")
 
 
+# Families the universal stream draws only where a spec opts in (a UniversalStyle share of the
+# same name), so that specs written before them keep their bytes.
+OPT_IN_FAMILIES: tuple[str, ...] = (
+    "cells",
+    "clutter_hue",
+    "heavy_clutter",
+    "tumble",
+    "quad_warp",
+    "mixed_faces",
+)
 # What the universal backend can hold out or force, one family at a time (bench transfer):
-# the captcha package's look, each noise family, each background kind, each warp, inversion.
+# the captcha package's look, each noise family, each background kind, each warp, inversion,
+# and the opt-in families.
 FAMILIES: tuple[str, ...] = (
     "captcha",
     "inverted",
@@ -183,22 +194,7 @@ FAMILIES: tuple[str, ...] = (
     "wave",
     "elastic",
     "jpeg",
-    "cells",
-    "clutter_hue",
-    "heavy_clutter",
-    "tumble",
-    "quad_warp",
-    "mixed_faces",
-)
-# Families the universal stream draws only where a spec opts in (a UniversalStyle share of the
-# same name), so that specs written before them keep their bytes.
-OPT_IN_FAMILIES: tuple[str, ...] = (
-    "cells",
-    "clutter_hue",
-    "heavy_clutter",
-    "tumble",
-    "quad_warp",
-    "mixed_faces",
+    *OPT_IN_FAMILIES,
 )
 
 

@@ -19,6 +19,16 @@ BROAD_WARP = "examples/universal-broad-warp.toml"
 BROAD_ALL = "examples/universal-broad-all.toml"
 
 
+def _renders_whole_and_repeats(spec, n: int = 12) -> None:
+    """Every glyph pasted, none touching the canvas edge (the no-clipping check), and the same
+    bytes from the same seed and index."""
+    for i in range(n):
+        a, b = render_sample(spec, 4, i, with_text_layer=True), render_sample(spec, 4, i)
+        assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+        assert a.text_layer.glyphs_pasted == len(a.text)
+        assert not touches_edge(a.text_layer.coverage)
+
+
 def test_universal_draws_heavy_clutter_only_where_a_spec_opts_in():
     plain = preset("universal")
 
@@ -77,12 +87,7 @@ def test_tumble_turns_glyphs_past_universal_rotation_only_where_opted_in():
         randomize(dataclasses.replace(plain, universal=share), sample_rng(6, i)) for i in range(400)
     ]
     assert 0.35 < np.mean([s.text.rotation >= 45 for s in drawn]) < 0.55  # the captcha look: none
-    # Samples render whole (the no-clipping check holds for turned glyphs too) and repeat.
-    for i in range(12):
-        a, b = render_sample(only, 4, i, with_text_layer=True), render_sample(only, 4, i)
-        assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
-        assert a.text_layer.glyphs_pasted == len(a.text)
-        assert not touches_edge(a.text_layer.coverage)
+    _renders_whole_and_repeats(only)  # the no-clipping check holds for turned glyphs too
 
 
 def test_quad_warp_pulls_glyph_corners_past_universal_perspective_only_where_opted_in():
@@ -96,11 +101,7 @@ def test_quad_warp_pulls_glyph_corners_past_universal_perspective_only_where_opt
         randomize(dataclasses.replace(plain, universal=share), sample_rng(6, i)) for i in range(400)
     ]
     assert 0.35 < np.mean([s.text.perspective >= 0.2 for s in drawn]) < 0.55
-    for i in range(12):
-        a, b = render_sample(only, 4, i, with_text_layer=True), render_sample(only, 4, i)
-        assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
-        assert a.text_layer.glyphs_pasted == len(a.text)
-        assert not touches_edge(a.text_layer.coverage)
+    _renders_whole_and_repeats(only)
 
 
 def test_quad_warp_moves_the_corners_as_far_as_drawn():
@@ -172,11 +173,7 @@ def test_the_universal_mixed_faces_family_renders_whole_and_repeats():
     drawn = [randomize(only, sample_rng(2, i)) for i in range(60)]
     assert all(s.text.face_per_glyph == 1.0 for s in drawn if s.backend == "native")
     assert all(randomize(plain, sample_rng(2, i)).text.face_per_glyph == 0 for i in range(200))
-    for i in range(12):
-        a, b = render_sample(only, 4, i, with_text_layer=True), render_sample(only, 4, i)
-        assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
-        assert a.text_layer.glyphs_pasted == len(a.text)
-        assert not touches_edge(a.text_layer.coverage)
+    _renders_whole_and_repeats(only)
 
 
 def test_the_broad_mixture_draws_every_opt_in_family():
