@@ -73,9 +73,19 @@ class TextStyle:
         0.0, 0.0, 1.0, "max share of the free vertical room the whole text moves off centre"
     )
     weight: IntRange = _bounded(
-        (0, 0), -1, 3, "stroke thinning (< 0) or emboldening (> 0) in pixels, one per sample"
+        (0, 0),
+        -1,
+        3,
+        "stroke thinning (< 0) or emboldening (> 0) in pixels, one per sample (per glyph where"
+        " face_per_glyph draws it)",
     )
-    hollow: float = _bounded(0.0, 0.0, 1.0, "probability that a sample's glyphs are outlines")
+    hollow: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "probability that a sample's glyphs are outlines (each glyph's, where face_per_glyph"
+        " draws it)",
+    )
     face_per_glyph: float = _bounded(
         0.0,
         0.0,
