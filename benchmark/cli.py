@@ -371,9 +371,9 @@ def transfer(
 ) -> None:
     """Leave-one-out: train on the universal stream with one family held out, test on a set
     where every sample shows it, beside a baseline that saw everything (same budget). An opt-in
-    family (cells, heavy_clutter, tumble, quad_warp, mixed_faces), which the stream never
-    draws, turns the roles: the fold's model sees it in 30 % of its samples and the baseline
-    never did."""
+    family (cells, tumble, quad_warp, ...: --list names them), which the stream never draws,
+    turns the roles: the fold's model sees it in 30 % of its samples and the baseline never
+    did."""
     from benchmark.transfer import TransferConfig, font_families, run_transfer, write_report
     from generator.spec import FAMILIES
 

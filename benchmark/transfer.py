@@ -7,10 +7,9 @@ whole stream with the same budget is tested on the same sets. The gap between th
 seeing F costs a reader that never saw it: small gaps on every family are the evidence, without
 seeing anyone's test styles, that the reader generalises.
 
-An opt-in family (generator.spec.OPT_IN_FAMILIES: cells, heavy clutter, tumble, quad warp,
-mixed faces) is never drawn by the universal stream, so there the roles turn: the baseline is
-the reader that never saw it, and the one trained for the fold sees it in OPT_IN_SHARE of its
-samples.
+An opt-in family (generator.spec.OPT_IN_FAMILIES: cells, tumble, quad_warp, ...) is never
+drawn by the universal stream, so there the roles turn: the baseline is the reader that never
+saw it, and the one trained for the fold sees it in OPT_IN_SHARE of its samples.
 """
 
 from __future__ import annotations

@@ -127,6 +127,14 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
             weight=(-1 if size_lo >= 28 else 0, 2),
             hollow=0.25 if size_lo >= 20 else 0.0,
         )
+    # Glyphs narrower or wider than any face in the pool draws them (opt-in,
+    # universal.glyph_width): condensed and extended cuts are common in captchas
+    # (DejaVu Sans Condensed in wheezy.captcha's and claptcha's examples), and the pool's faces
+    # span a narrow band of widths.
+    if opted_in("glyph_width"):
+        narrow, wide = d(0.55, 0.8), d(1.25, 1.6)
+        a = narrow if d.chance(0.5) else wide
+        text = replace(text, glyph_width=(a, a))
     inverted = family("inverted", INVERTED_SHARE)
     contrast = d(90, 150)
     bg_lo = d(150, 250)

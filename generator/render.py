@@ -149,15 +149,22 @@ def _cached_size(size: float) -> int:
 
 
 def _distort_glyph(
-    glyph: Image.Image, scale: float, rotation: float, shear: float, jitter: list[float]
+    glyph: Image.Image,
+    scale: float,
+    rotation: float,
+    shear: float,
+    jitter: list[float],
+    aspect: float = 1.0,
 ) -> Image.Image:
     """``glyph`` scaled, rotated (degrees), sheared and with its corners moved by ``jitter``
-    (8 values, a fraction of the glyph's larger side), cropped to its ink."""
+    (8 values, a fraction of the glyph's larger side), cropped to its ink. ``aspect`` scales
+    its width before all that (< 1 condensed, > 1 extended), as a narrower or wider cut of the
+    face would draw it."""
     w, h = glyph.size
     cos, sin = math.cos(math.radians(rotation)), math.sin(math.radians(rotation))
-    # rows of scale * rotation @ shear
-    m00, m01 = scale * cos, scale * (cos * shear - sin)
-    m10, m11 = scale * sin, scale * (sin * shear + cos)
+    # rows of scale * rotation @ shear @ diag(aspect, 1)
+    m00, m01 = scale * cos * aspect, scale * (cos * shear - sin)
+    m10, m11 = scale * sin * aspect, scale * (sin * shear + cos)
     reach = scale * max(w, h)
     corners = []
     for k, (cx, cy) in enumerate(
@@ -174,7 +181,7 @@ def _distort_glyph(
     quad = tuple((x - left, y - top) for x, y in corners)
     coeffs = perspective_coeffs(quad, w, h)
     if coeffs is None:  # corners jittered onto a line: keep the rotation and shear alone
-        return _distort_glyph(glyph, scale, rotation, shear, [0.0] * 8)
+        return _distort_glyph(glyph, scale, rotation, shear, [0.0] * 8, aspect)
     size = (math.ceil(max(x for x, _ in quad)) + 1, math.ceil(max(y for _, y in quad)) + 1)
     warped = glyph.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR)
     box = warped.getbbox()
@@ -570,6 +577,8 @@ def render_native(
     weight = u.integer(*t.weight) if t.weight != (0, 0) else 0
     hollow = bool(t.hollow) and u() < t.hollow
     v_offset = u(-t.v_offset, t.v_offset) if t.v_offset else 0.0
+    # Drawn only where the spec asks for it, so every other spec renders as it always did.
+    aspect = u(*t.glyph_width) if t.glyph_width != (1.0, 1.0) else 1.0
     masks, gaps, shifts, strokes = [], [], [], []
     for k, ch in enumerate(text):
         glyph_size = max(6.0, size * u(1 - t.scale_jitter, 1 + t.scale_jitter))
@@ -586,12 +595,14 @@ def render_native(
         glyph = _glyph(face, raster, ch)
         rotation, shear = u(-t.rotation, t.rotation), u(-t.shear, t.shear)
         jitter = [u(-t.perspective, t.perspective) for _ in range(8)] if t.perspective else [0] * 8
-        mask = _distort_glyph(glyph, glyph_size / raster, rotation, shear, jitter)
+        mask = _distort_glyph(glyph, glyph_size / raster, rotation, shear, jitter, aspect)
         if face_weight or face_hollow:
             mask = _restroke(mask, face_weight, face_hollow)
             strokes.append(stroke_width(np.asarray(mask)))
-        else:  # distortion keeps stroke widths close to the upright glyph's, scaled
-            strokes.append(_glyph_stroke(face, raster, ch) * glyph_size / raster)
+        else:  # distortion keeps stroke widths close to the upright glyph's, scaled (a
+            # condensed glyph's upright strokes narrow with it)
+            stroke = _glyph_stroke(face, raster, ch) * glyph_size / raster
+            strokes.append(stroke * min(1.0, aspect))
         masks.append(mask)
         shifts.append(max(-1.0, min(1.0, u(-t.baseline_jitter, t.baseline_jitter) + v_offset)))
         if k:

@@ -65,6 +65,12 @@ class TextStyle:
     rotation: float = _bounded(8.0, 0.0, 90.0, "max |rotation| of each glyph in degrees")
     shear: float = _bounded(0.1, 0.0, 1.0, "max |horizontal shear| of each glyph")
     perspective: float = _bounded(0.0, 0.0, 0.4, "per-glyph corner jitter (fraction of glyph size)")
+    glyph_width: FloatRange = _bounded(
+        (1.0, 1.0),
+        0.4,
+        2.0,
+        "horizontal scale of the glyphs, drawn once per sample: < 1 condensed, > 1 extended",
+    )
     scale_jitter: float = _bounded(0.05, 0.0, 0.5, "per-glyph size variation (fraction)")
     baseline_jitter: float = _bounded(
         0.3, 0.0, 1.0, "share of the free vertical room a glyph may wander"
@@ -183,6 +189,7 @@ OPT_IN_FAMILIES: tuple[str, ...] = (
     "tumble",
     "quad_warp",
     "mixed_faces",
+    "glyph_width",
 )
 # What the universal backend can hold out or force, one family at a time (bench transfer):
 # the captcha package's look, each noise family, each background kind, each warp, inversion,
@@ -265,6 +272,13 @@ class UniversalStyle:
         "share of samples whose every glyph draws its own face, weight and outline"
         " (text.face_per_glyph); opt-in",
     )
+    glyph_width: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples whose glyphs are condensed to 0.55-0.8 or extended to 1.25-1.6 of"
+        " their face's width (text.glyph_width); opt-in",
+    )
 
 
 @dataclass(frozen=True)
@@ -307,7 +321,7 @@ class CaptchaSpec:
         # not use them renders the same bytes as before they existed, so it keeps its digest
         # (and every cache, manifest and attack-resume key made with it).
         for (section, name), default in _LATER_FIELDS.items():
-            if plain[section][name] == default:
+            if plain[section][name] == _to_plain(default):  # a range default is a tuple
                 del plain[section][name]
         blob = json.dumps(plain, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -332,6 +346,8 @@ _LATER_FIELDS: dict[tuple[str, str], Any] = {
     ("universal", "quad_warp"): UniversalStyle.__dataclass_fields__["quad_warp"].default,
     ("text", "face_per_glyph"): TextStyle.__dataclass_fields__["face_per_glyph"].default,
     ("universal", "mixed_faces"): UniversalStyle.__dataclass_fields__["mixed_faces"].default,
+    ("text", "glyph_width"): TextStyle.__dataclass_fields__["glyph_width"].default,
+    ("universal", "glyph_width"): UniversalStyle.__dataclass_fields__["glyph_width"].default,
 }
 
 

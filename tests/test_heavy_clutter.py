@@ -176,6 +176,32 @@ def test_the_universal_mixed_faces_family_renders_whole_and_repeats():
     _renders_whole_and_repeats(only)
 
 
+def test_glyph_width_scales_the_glyph_across_only():
+    from PIL import Image
+
+    from generator.render import _distort_glyph
+
+    bar = Image.new("L", (20, 40), 255)
+    assert _distort_glyph(bar, 1.0, 0.0, 0.0, [0.0] * 8).size == (20, 40)
+    assert _distort_glyph(bar, 1.0, 0.0, 0.0, [0.0] * 8, aspect=0.5).size == (10, 40)
+    assert _distort_glyph(bar, 1.0, 0.0, 0.0, [0.0] * 8, aspect=1.5).size == (30, 40)
+    # Turned a quarter, the narrowed width becomes the height.
+    turned = _distort_glyph(bar, 1.0, 90.0, 0.0, [0.0] * 8, aspect=0.5).size
+    assert abs(turned[0] - 40) <= 1 and abs(turned[1] - 10) <= 1
+
+
+def test_the_glyph_width_family_condenses_or_extends_only_where_opted_in():
+    plain = preset("universal")
+    only = dataclasses.replace(plain, universal=UniversalStyle(only="glyph_width"))
+    widths = [randomize(only, sample_rng(2, i)).text.glyph_width for i in range(200)]
+    assert all(lo == hi and (0.55 <= lo <= 0.8 or 1.25 <= lo <= 1.6) for lo, hi in widths)
+    assert 0.35 < np.mean([lo < 1 for lo, _ in widths]) < 0.65
+    assert all(
+        randomize(plain, sample_rng(2, i)).text.glyph_width == (1.0, 1.0) for i in range(200)
+    )
+    _renders_whole_and_repeats(only)
+
+
 def test_the_broad_mixture_draws_every_opt_in_family():
     spec = load_style("examples/universal-broad.toml")
     drawn = [randomize(spec, sample_rng(8, i)) for i in range(300)]

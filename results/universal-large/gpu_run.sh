@@ -19,7 +19,8 @@
 # glyphs pulled onto quadrilaterals, a face per glyph) and LR=0.0003: millions of samples where
 # the CPU gave 320-360k; judged by a rule written before it, as results/universal-broad's was
 # (hue-clutter, quad-warp and mixed-faces, the families the shipped reader reads worst, are the
-# ones to watch).
+# ones to watch). Add `glyph_width = 0.2` to that file's [universal] table first (condensed and
+# extended glyphs, written while results/universal-faces trained on the file as it is).
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
