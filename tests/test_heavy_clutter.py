@@ -19,6 +19,16 @@ BROAD_WARP = "examples/universal-broad-warp.toml"
 BROAD_ALL = "examples/universal-broad-all.toml"
 
 
+def _universal(style: UniversalStyle):
+    return dataclasses.replace(preset("universal"), universal=style)
+
+
+def _drawn(style: UniversalStyle, n: int, seed: int = 2) -> list:
+    """The per-sample specs the universal stream draws with ``style``'s shares."""
+    spec = _universal(style)
+    return [randomize(spec, sample_rng(seed, i)) for i in range(n)]
+
+
 def _renders_whole_and_repeats(spec, n: int = 12) -> None:
     """Every glyph pasted, none touching the canvas edge (the no-clipping check), and the same
     bytes from the same seed and index."""
@@ -77,31 +87,21 @@ def test_heavy_clutter_specs_have_their_own_digest_and_render_repeatably():
 
 
 def test_tumble_turns_glyphs_past_universal_rotation_only_where_opted_in():
-    plain = preset("universal")
-    only = dataclasses.replace(plain, universal=UniversalStyle(only="tumble"))
-    turned = [randomize(only, sample_rng(2, i)).text.rotation for i in range(100)]
-    assert all(45 <= r <= 60 for r in turned)
-    assert max(randomize(plain, sample_rng(2, i)).text.rotation for i in range(300)) <= 35
-    share = UniversalStyle(tumble=0.5)
-    drawn = [
-        randomize(dataclasses.replace(plain, universal=share), sample_rng(6, i)) for i in range(400)
-    ]
+    assert all(45 <= s.text.rotation <= 60 for s in _drawn(UniversalStyle(only="tumble"), 100))
+    assert max(s.text.rotation for s in _drawn(UniversalStyle(), 300)) <= 35
+    drawn = _drawn(UniversalStyle(tumble=0.5), 400, seed=6)
     assert 0.35 < np.mean([s.text.rotation >= 45 for s in drawn]) < 0.55  # the captcha look: none
-    _renders_whole_and_repeats(only)  # the no-clipping check holds for turned glyphs too
+    # The no-clipping check holds for turned glyphs too.
+    _renders_whole_and_repeats(_universal(UniversalStyle(only="tumble")))
 
 
 def test_quad_warp_pulls_glyph_corners_past_universal_perspective_only_where_opted_in():
-    plain = preset("universal")
-    only = dataclasses.replace(plain, universal=UniversalStyle(only="quad_warp"))
-    pulled = [randomize(only, sample_rng(2, i)).text.perspective for i in range(100)]
-    assert all(0.2 <= p <= 0.35 for p in pulled)
-    assert max(randomize(plain, sample_rng(2, i)).text.perspective for i in range(300)) <= 0.15
-    share = UniversalStyle(quad_warp=0.5)
-    drawn = [
-        randomize(dataclasses.replace(plain, universal=share), sample_rng(6, i)) for i in range(400)
-    ]
+    only = UniversalStyle(only="quad_warp")
+    assert all(0.2 <= s.text.perspective <= 0.35 for s in _drawn(only, 100))
+    assert max(s.text.perspective for s in _drawn(UniversalStyle(), 300)) <= 0.15
+    drawn = _drawn(UniversalStyle(quad_warp=0.5), 400, seed=6)
     assert 0.35 < np.mean([s.text.perspective >= 0.2 for s in drawn]) < 0.55
-    _renders_whole_and_repeats(only)
+    _renders_whole_and_repeats(_universal(only))
 
 
 def test_quad_warp_moves_the_corners_as_far_as_drawn():
@@ -168,12 +168,10 @@ def test_mixed_faces_draw_a_face_and_outline_per_glyph_only_where_asked(monkeypa
 
 
 def test_the_universal_mixed_faces_family_renders_whole_and_repeats():
-    plain = preset("universal")
-    only = dataclasses.replace(plain, universal=UniversalStyle(only="mixed_faces"))
-    drawn = [randomize(only, sample_rng(2, i)) for i in range(60)]
-    assert all(s.text.face_per_glyph == 1.0 for s in drawn if s.backend == "native")
-    assert all(randomize(plain, sample_rng(2, i)).text.face_per_glyph == 0 for i in range(200))
-    _renders_whole_and_repeats(only)
+    only = UniversalStyle(only="mixed_faces")
+    assert all(s.text.face_per_glyph == 1.0 for s in _drawn(only, 60) if s.backend == "native")
+    assert all(s.text.face_per_glyph == 0 for s in _drawn(UniversalStyle(), 200))
+    _renders_whole_and_repeats(_universal(only))
 
 
 def test_glyph_width_scales_the_glyph_across_only():
@@ -191,15 +189,12 @@ def test_glyph_width_scales_the_glyph_across_only():
 
 
 def test_the_glyph_width_family_condenses_or_extends_only_where_opted_in():
-    plain = preset("universal")
-    only = dataclasses.replace(plain, universal=UniversalStyle(only="glyph_width"))
-    widths = [randomize(only, sample_rng(2, i)).text.glyph_width for i in range(200)]
+    only = UniversalStyle(only="glyph_width")
+    widths = [s.text.glyph_width for s in _drawn(only, 200)]
     assert all(lo == hi and (0.55 <= lo <= 0.8 or 1.25 <= lo <= 1.6) for lo, hi in widths)
     assert 0.35 < np.mean([lo < 1 for lo, _ in widths]) < 0.65
-    assert all(
-        randomize(plain, sample_rng(2, i)).text.glyph_width == (1.0, 1.0) for i in range(200)
-    )
-    _renders_whole_and_repeats(only)
+    assert all(s.text.glyph_width == (1.0, 1.0) for s in _drawn(UniversalStyle(), 200))
+    _renders_whole_and_repeats(_universal(only))
 
 
 def test_the_broad_mixture_draws_every_opt_in_family():
