@@ -20,6 +20,10 @@ from .spec import CaptchaSpec, ColorStyle, NoiseStyle, TextStyle, WarpStyle
 
 CAPTCHA_SHARE = 0.12  # samples drawn by the captcha package itself
 INVERTED_SHARE = 0.15  # light text on a dark background
+# Smallest font sizes that survive a stroke change: thinning by a pixel (and the blur after it)
+# erases strokes of smaller text; outlines of smaller glyphs close up.
+THIN_MIN_SIZE = 28
+OUTLINE_MIN_SIZE = 20
 
 
 class _Draw:
@@ -100,12 +104,14 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         scale_jitter=d(0, 0.2),
         baseline_jitter=d(0, 1),
         v_offset=d(0, 0.9),
-        # Thinning only where strokes are thick enough to survive it (and the blur after it).
-        weight=(w := d.integer(-1 if size_lo >= 28 else 0, 2), w) if d.chance(0.45) else (0, 0),
+        weight=(w := d.integer(-1 if size_lo >= THIN_MIN_SIZE else 0, 2), w)
+        if d.chance(0.45)
+        else (0, 0),
         hollow=0.0,
         lowercase=d(0.3, 1.0) if d.chance(0.3) and not _has_lowercase(base) else 0.0,
     )
-    if d.chance(0.07) and size_lo >= 20:  # outlined glyphs, emboldened first so they stay legible
+    # Outlined glyphs, emboldened first so they stay legible.
+    if d.chance(0.07) and size_lo >= OUTLINE_MIN_SIZE:
         text = replace(text, hollow=1.0, weight=(1, 2))
     # Glyphs turned far (opt-in, universal.tumble; generators that rotate each character's
     # tile turn glyphs 55 degrees and more). Kept at 60: beyond it N reads as Z, 6 as 9.
@@ -124,8 +130,8 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         text = replace(
             text,
             face_per_glyph=1.0,
-            weight=(-1 if size_lo >= 28 else 0, 2),
-            hollow=0.25 if size_lo >= 20 else 0.0,
+            weight=(-1 if size_lo >= THIN_MIN_SIZE else 0, 2),
+            hollow=0.25 if size_lo >= OUTLINE_MIN_SIZE else 0.0,
         )
     # Glyphs narrower or wider than any face in the pool draws them (opt-in,
     # universal.glyph_width): condensed and extended cuts are common in captchas

@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from .ink import ink_overlap, stroke_width
-from .spec import CaptchaSpec
+from .spec import CaptchaSpec, TextStyle
 
 # Coverage above this on the outermost pixel ring counts as a glyph touching the edge.
 CLIP_THRESHOLD = 0.2
@@ -574,8 +574,7 @@ def render_native(
 
     font = fonts[u.integer(0, len(fonts) - 1)]
     size = u.integer(*t.font_size)
-    weight = u.integer(*t.weight) if t.weight != (0, 0) else 0
-    hollow = bool(t.hollow) and u() < t.hollow
+    weight, hollow = _stroke_look(t, u)
     v_offset = u(-t.v_offset, t.v_offset) if t.v_offset else 0.0
     # Drawn only where the spec asks for it, so every other spec renders as it always did.
     aspect = u(*t.glyph_width) if t.glyph_width != (1.0, 1.0) else 1.0
@@ -588,8 +587,7 @@ def render_native(
         # every other spec renders as it always did.
         if t.face_per_glyph and u() < t.face_per_glyph:
             face = fonts[u.integer(0, len(fonts) - 1)]
-            face_weight = u.integer(*t.weight) if t.weight != (0, 0) else 0
-            face_hollow = bool(t.hollow) and u() < t.hollow
+            face_weight, face_hollow = _stroke_look(t, u)
             if face_hollow:  # an outline of a regular stroke is a hairline: embolden first
                 face_weight = max(face_weight, 1)
         glyph = _glyph(face, raster, ch)
@@ -743,6 +741,13 @@ def render_native(
         )
         text_layer = TextLayer(np.asarray(layer, np.float32) / 255.0, len(masks), stats)
     return image, text_layer
+
+
+def _stroke_look(t: TextStyle, u: _Uniforms) -> tuple[int, bool]:
+    """A stroke weight and whether the glyphs are outlines, drawn from the text style: one
+    uniform each, and none for a dial the style leaves off."""
+    weight = u.integer(*t.weight) if t.weight != (0, 0) else 0
+    return weight, bool(t.hollow) and u() < t.hollow
 
 
 def _restroke(mask: Image.Image, weight: int, hollow: bool) -> Image.Image:

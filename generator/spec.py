@@ -321,7 +321,7 @@ class CaptchaSpec:
         # not use them renders the same bytes as before they existed, so it keeps its digest
         # (and every cache, manifest and attack-resume key made with it).
         for (section, name), default in _LATER_FIELDS.items():
-            if plain[section][name] == _to_plain(default):  # a range default is a tuple
+            if plain[section][name] == default:
                 del plain[section][name]
         blob = json.dumps(plain, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -333,22 +333,6 @@ class CaptchaSpec:
             k: replace(getattr(self, k), **v) for k, v in sections.items() if isinstance(v, dict)
         }
         return replace(self, **top, **nested)
-
-
-# (section, field) -> default of every field added after render version 5.
-_LATER_FIELDS: dict[tuple[str, str], Any] = {
-    ("color", "cells"): ColorStyle.__dataclass_fields__["cells"].default,
-    ("universal", "cells"): UniversalStyle.__dataclass_fields__["cells"].default,
-    ("noise", "clutter_hue"): NoiseStyle.__dataclass_fields__["clutter_hue"].default,
-    ("universal", "clutter_hue"): UniversalStyle.__dataclass_fields__["clutter_hue"].default,
-    ("universal", "heavy_clutter"): UniversalStyle.__dataclass_fields__["heavy_clutter"].default,
-    ("universal", "tumble"): UniversalStyle.__dataclass_fields__["tumble"].default,
-    ("universal", "quad_warp"): UniversalStyle.__dataclass_fields__["quad_warp"].default,
-    ("text", "face_per_glyph"): TextStyle.__dataclass_fields__["face_per_glyph"].default,
-    ("universal", "mixed_faces"): UniversalStyle.__dataclass_fields__["mixed_faces"].default,
-    ("text", "glyph_width"): TextStyle.__dataclass_fields__["glyph_width"].default,
-    ("universal", "glyph_width"): UniversalStyle.__dataclass_fields__["glyph_width"].default,
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,6 +432,32 @@ def _to_plain(obj: Any) -> Any:
     if isinstance(obj, tuple):
         return [_to_plain(v) for v in obj]
     return obj
+
+
+# Every field added after render version 5, as (section, field).
+_LATER_FIELD_NAMES: tuple[tuple[str, str], ...] = (
+    ("color", "cells"),
+    ("universal", "cells"),
+    ("noise", "clutter_hue"),
+    ("universal", "clutter_hue"),
+    ("universal", "heavy_clutter"),
+    ("universal", "tumble"),
+    ("universal", "quad_warp"),
+    ("text", "face_per_glyph"),
+    ("universal", "mixed_faces"),
+    ("text", "glyph_width"),
+    ("universal", "glyph_width"),
+)
+# Their defaults in the plain form a spec's dict holds (a range default is a tuple there, a list
+# here), read off the sections' own defaults.
+_SECTION_DEFAULTS: dict[str, dict[str, Any]] = {
+    f.name: _to_plain(f.default_factory())
+    for f in fields(CaptchaSpec)
+    if f.default_factory is not dataclasses.MISSING
+}
+_LATER_FIELDS: dict[tuple[str, str], Any] = {
+    (section, name): _SECTION_DEFAULTS[section][name] for section, name in _LATER_FIELD_NAMES
+}
 
 
 def _coerce(key: str, hint: Any, value: Any) -> Any:
