@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFilter, UnidentifiedImageError
 
 from generator.errors import UserError
 
@@ -68,15 +68,20 @@ CONTENT_MARGIN = 0.15
 MIN_EDGES = 20  # fewer edge pixels than this: no content found, keep the whole canvas
 
 
-def content_box(gray: np.ndarray, margin: float = CONTENT_MARGIN) -> tuple[int, int, int, int]:
+def content_box(
+    gray: np.ndarray, margin: float = CONTENT_MARGIN, inside: np.ndarray | None = None
+) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of the region of a grey (H, W) image that holds its content:
     the text and whatever noise crosses it, without the empty canvas around them; ``margin``
-    of the box's height is added on every side."""
+    of the box's height is added on every side. ``inside``: where edges count (a turned
+    canvas's own pixels, not the corners its turn filled in)."""
     a = np.asarray(gray, dtype=np.int16)
     height, width = a.shape
     edges = np.zeros(a.shape, dtype=bool)
     edges[:, :-1] |= np.abs(np.diff(a, axis=1)) > EDGE_STEP
     edges[:-1, :] |= np.abs(np.diff(a, axis=0)) > EDGE_STEP
+    if inside is not None:
+        edges &= inside
     total = int(edges.sum())
     if total < MIN_EDGES:
         return 0, 0, width, height
@@ -107,20 +112,31 @@ def model_pixels(
     margin: float = CONTENT_MARGIN,
     hscale: float = 1.0,
     channels: int = 1,
+    rotate: float = 0.0,
+    shear: float = 0.0,
 ) -> np.ndarray:
     """Any PIL image -> float32 levels 0..255 at the model's input size: (H, W) luminance, or
     (H, W, 3) RGB when ``channels`` is 3 (the content box is found on luminance either way).
 
-    ``margin`` (crop) and ``hscale`` (pad, crop: the canvas widened by this factor first) are
-    the dials of test-time views (crnn.views); their defaults are what training sees."""
+    ``margin`` (crop), ``hscale`` (pad, crop: the canvas widened by this factor first),
+    ``rotate`` (degrees, counter-clockwise) and ``shear`` (x moves by shear * rise) are the dials
+    of test-time views (crnn.views); their defaults are what training sees."""
     gray = image if image.mode == "L" else image.convert("L")
     picture = gray if channels == 1 else image.convert("RGB")
+    inside = None
+    if (rotate or shear) and resize != "stretch":
+        picture = turned(picture, rotate, shear)
+        gray = picture if channels == 1 else picture.convert("L")
+        # The canvas's own pixels, a few in from its turned border: a textured or gradient
+        # ground meets the fill there, and that seam is not content.
+        canvas = turned(Image.new("L", image.size, 255), rotate, shear, fill=0)
+        inside = np.asarray(canvas.filter(ImageFilter.MinFilter(5))) == 255
     if hscale != 1.0 and resize != "stretch":
         widened = (max(1, round(gray.width * hscale)), gray.height)
         picture = picture.resize(widened, Image.Resampling.BILINEAR)
         gray = picture if channels == 1 else gray.resize(widened, Image.Resampling.BILINEAR)
     if resize == "crop":
-        box = content_box(np.asarray(gray), margin)
+        box = content_box(np.asarray(gray), margin, inside)
         if box != (0, 0, *gray.size):
             picture = picture.crop(box)
         resize = "pad"
@@ -143,6 +159,33 @@ def model_pixels(
     if picture.size != (width, height):
         picture = picture.resize((width, height), Image.Resampling.BILINEAR)
     return np.asarray(picture, dtype=np.float32)
+
+
+def turned(
+    picture: Image.Image, rotate: float = 0.0, shear: float = 0.0, fill: int | None = None
+) -> Image.Image:
+    """The whole canvas rotated (degrees, counter-clockwise) and then sheared (a pixel at height
+    y above the bottom moves shear * y to the right), grown so nothing is cut, the new corners
+    filled with ``fill`` or the border's median."""
+    if fill is None:
+        arr = np.asarray(picture)
+        border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
+        median = np.median(border, axis=0)
+        fill = int(median) if median.ndim == 0 else tuple(int(v) for v in median)
+    if rotate:
+        picture = picture.rotate(rotate, Image.Resampling.BILINEAR, expand=True, fillcolor=fill)
+    if shear:
+        w, h = picture.size
+        grown = w + int(np.ceil(abs(shear) * h))
+        # Output (x, y) samples input (x + shear * y + offset, y); the offset keeps the input's
+        # columns inside the grown canvas at every row (rows run downward, so shear > 0 leans
+        # the tops of the glyphs to the right).
+        offset = -shear * h if shear > 0 else 0.0
+        picture = picture.transform(
+            (grown, h), Image.Transform.AFFINE, (1.0, shear, offset, 0.0, 1.0, 0.0),
+            Image.Resampling.BILINEAR, fillcolor=fill,
+        )  # fmt: skip
+    return picture
 
 
 def channels_first(pixels: np.ndarray) -> np.ndarray:

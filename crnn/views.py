@@ -33,10 +33,15 @@ class ViewError(UserError):
 class View:
     margin: float = CONTENT_MARGIN  # crop: share of the content's height kept around it
     hscale: float = 1.0  # the canvas widened (> 1) or narrowed (< 1) before fitting
+    rotate: float = 0.0  # degrees, counter-clockwise: undoes a tilted text line
+    shear: float = 0.0  # rows slid sideways in proportion to their height: undoes a slant
 
     @property
     def name(self) -> str:
-        return f"margin {self.margin:g}, width x{self.hscale:g}"
+        turns = (f", rotate {self.rotate:g}" if self.rotate else "") + (
+            f", shear {self.shear:g}" if self.shear else ""
+        )
+        return f"margin {self.margin:g}, width x{self.hscale:g}{turns}"
 
 
 # The first view is exactly what training sees, so a +tta decoder's base reading is the plain one.
@@ -82,7 +87,15 @@ def view_batches(
     pil = [im if isinstance(im, Image.Image) else Image.fromarray(im) for im in images]
     return [
         preprocess_batch(
-            pil, height, width, resize, margin=v.margin, hscale=v.hscale, channels=channels
+            pil,
+            height,
+            width,
+            resize,
+            margin=v.margin,
+            hscale=v.hscale,
+            channels=channels,
+            rotate=v.rotate,
+            shear=v.shear,
         )
         for v in views
     ]
