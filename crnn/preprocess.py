@@ -127,10 +127,7 @@ def model_pixels(
     if (rotate or shear) and resize != "stretch":
         picture = turned(picture, rotate, shear)
         gray = picture if channels == 1 else picture.convert("L")
-        # The canvas's own pixels, a few in from its turned border: a textured or gradient
-        # ground meets the fill there, and that seam is not content.
-        canvas = turned(Image.new("L", image.size, 255), rotate, shear, fill=0)
-        inside = np.asarray(canvas.filter(ImageFilter.MinFilter(5))) == 255
+        inside = turned_inside(image.size, rotate, shear)
     if hscale != 1.0 and resize != "stretch":
         widened = (max(1, round(gray.width * hscale)), gray.height)
         picture = picture.resize(widened, Image.Resampling.BILINEAR)
@@ -186,6 +183,13 @@ def turned(
             Image.Resampling.BILINEAR, fillcolor=fill,
         )  # fmt: skip
     return picture
+
+
+def turned_inside(size: tuple[int, int], rotate: float, shear: float) -> np.ndarray:
+    """Where a turned canvas holds its own pixels, a few in from its border: a textured or
+    gradient ground meets the fill there, and that seam is not content."""
+    canvas = turned(Image.new("L", size, 255), rotate, shear, fill=0)
+    return np.asarray(canvas.filter(ImageFilter.MinFilter(5))) == 255
 
 
 def channels_first(pixels: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ from PIL import Image
 from test_decode import log_softmax, oracle
 
 from crnn.decode import DecoderError, ensemble, greedy_decode, parse_decoder, parse_decoders
-from crnn.preprocess import content_box, model_pixels, preprocess_batch
+from crnn.preprocess import content_box, model_pixels, preprocess_batch, turned, turned_inside
 from crnn.recognizer import Recognizer
 from crnn.views import VIEWS, View, ViewError, view_batches
 from generator.sample import render_sample
@@ -200,3 +200,56 @@ def test_time_to_accuracy_answers_bad_configs_in_one_line(monkeypatch, capsys):
         with pytest.raises(SystemExit) as done:
             tta.main()
         assert message in str(done.value.code)
+
+
+def _bar(width=100, height=40, ground=230) -> Image.Image:
+    a = np.full((height, width), ground, np.uint8)
+    a[10:30, 45:50] = 20  # a vertical bar, 20 rows high and 5 columns wide
+    return Image.fromarray(a)
+
+
+def test_shear_leans_the_tops_right_by_hand():
+    """shear 0.5: a row 19 rows above another moves 0.5 * 19 = 9.5 columns further right; the
+    canvas grows by 0.5 * 40 = 20 columns, filled with the border's grey."""
+    out = np.asarray(turned(_bar(), shear=0.5))
+    assert out.shape == (40, 120)
+    top, bottom = (int(np.where(out[y] < 128)[0].min()) for y in (10, 29))
+    assert abs((top - bottom) - 9.5) <= 1
+    assert out[0, 0] == out[-1, -1] == 230
+    back = np.asarray(turned(_bar(), shear=-0.5))
+    top, bottom = (int(np.where(back[y] < 128)[0].min()) for y in (10, 29))
+    assert abs((bottom - top) - 9.5) <= 1
+
+
+def test_rotate_turns_the_canvas_counter_clockwise_by_hand():
+    """A quarter turn: the 100x40 canvas becomes 40x100 and the vertical bar a horizontal one,
+    its rows now the old columns 45..49 counted from the right (100 - 50 .. 100 - 46)."""
+    out = np.asarray(turned(_bar(), rotate=90))
+    assert out.shape == (100, 40)
+    rows = np.where((out < 128).any(axis=1))[0]
+    assert (int(rows.min()), int(rows.max())) == (50, 54)
+
+
+def test_the_crop_ignores_the_seam_of_a_turned_gradient_ground():
+    """On a left-to-right gradient (no edge between neighbours) the fill meets the ground's dark
+    and bright ends at a turned canvas's border: an edge all round. The crop counts only edges
+    inside the canvas, so it still finds the bar."""
+    ramp = np.tile(np.linspace(0, 255, 200).astype(np.uint8), (60, 1))
+    ramp[20:40, 95:105] = 0
+    image = Image.fromarray(ramp)
+    turned_image = turned(image, rotate=12)
+    gray = np.asarray(turned_image)
+    seam = content_box(gray, 0.0)
+    left, top, right, bottom = content_box(gray, 0.0, turned_inside(image.size, 12, 0))
+    assert seam[2] - seam[0] > 150  # the seam spans the canvas
+    assert right - left < 40 and bottom - top < 40  # the bar, turned: about 23 x 22
+    px = model_pixels(image, 32, 128, "crop", rotate=12)
+    assert (px < 40).sum() > 100  # the bar fills a good part of the input
+
+
+def test_turned_views_keep_the_plain_view_unchanged():
+    images = [render_sample(preset("universal"), 5, i).image for i in range(3)]
+    plain, turned_views = view_batches(images, 32, 128, "crop", [View(), View(rotate=6)], 3)
+    assert np.array_equal(plain, preprocess_batch(images, 32, 128, "crop", channels=3))
+    assert not np.array_equal(plain, turned_views)
+    assert View(rotate=-6, shear=0.2).name == "margin 0.15, width x1, rotate -6, shear 0.2"
