@@ -2,6 +2,8 @@
 
     python -m benchmark.view_choice [--model universal] [--styles ...] [--n 300] [--first 4400]
         [--rounds 3] [--out results/views/NAME]
+    python -m benchmark.view_choice --first 5000 --add 'rotate=6;shear=-0.2' \
+        [--folders data/foreign/wheezy,...]      # confirm a chosen set; read it elsewhere
 
 Reads ``n`` validation-seed samples of each style (index ``first`` on: never an evaluation set,
 never a third-party captcha) in the views of ``crnn.views.VIEWS`` and in every candidate view
@@ -28,6 +30,7 @@ import numpy as np
 import torch
 
 from benchmark.evalsets import validation_sets
+from benchmark.folders import check_charset, open_labelled_folder
 from crnn.decode import ensemble, greedy_decode
 from crnn.recognizer import Recognizer
 from crnn.views import VIEWS, View, check_resize, view_batches
@@ -49,6 +52,7 @@ FAMILY_STYLES = [
         "heavy-clutter",
     )
 ]
+THIRD_PARTY = "third-party (not in the mean)"
 CANDIDATES: tuple[View, ...] = (
     View(rotate=6),
     View(rotate=-6),
@@ -115,7 +119,8 @@ class Cache:
     def row(self, chosen: list[int], groups: dict[str, list[str]]) -> dict:
         per_style = {name: self.accuracy(name, chosen) for name in self.sets}
         means = {g: float(np.mean([per_style[s] for s in names])) for g, names in groups.items()}
-        mean = float(np.mean(list(per_style.values())))
+        counted = [per_style[s] for g, names in groups.items() if g != THIRD_PARTY for s in names]
+        mean = float(np.mean(counted))
         return {"per_style": per_style, "means": means, "mean": mean}
 
 
@@ -178,8 +183,16 @@ def main(argv: list[str] | None = None) -> None:
         help="confirm one chosen set instead of choosing: views added to the current ones, "
         "';' apart, dials ',' apart (e.g. 'rotate=6;shear=-0.2')",
     )
+    parser.add_argument(
+        "--folders",
+        default="",
+        help="with --add: labelled folders of third-party captchas, reported apart and never in "
+        "the mean a choice is made on",
+    )
     parser.add_argument("--out", type=Path, help="write OUT.txt and OUT.json")
     args = parser.parse_args(argv)
+    if args.folders and not args.add:
+        parser.error("--folders reads a chosen set (--add); views are never chosen on them")
     if args.n < 1 or args.first < 0 or args.rounds < 0 or args.threads < 1:
         parser.error("--n, --threads must be at least 1; --first, --rounds at least 0")
     groups_in = {
@@ -193,13 +206,20 @@ def main(argv: list[str] | None = None) -> None:
         candidates_in = parse_views(args.add) if args.add else list(CANDIDATES)
         styles = [s for names in groups_in.values() for s in names]
         sets = validation_sets(styles, args.n, args.first)
+        folders = [f for f in args.folders.split(",") if f]
+        for path in folders:
+            folder = open_labelled_folder(path, colour=rec.config.channels == 3)
+            check_charset(folder, rec.chars, args.model)
+            sets.append((f"{folder.name} (third-party)", folder.images, folder.texts))
         cache = Cache(rec, sets, [*VIEWS, *candidates_in])
     except (UserError, OSError) as err:
         sys.exit(f"view_choice: error: {err}")
     names = [name for name, _, _ in sets]
     # validation_sets names each set after its style; map the groups onto those names.
-    by_style = dict(zip(styles, names, strict=True))
+    by_style = dict(zip(styles, names, strict=False))
     groups = {g: [by_style[s] for s in ss] for g, ss in groups_in.items() if ss}
+    if folders:
+        groups[THIRD_PARTY] = names[len(styles) :]
     base = list(range(len(VIEWS)))
     candidates = list(range(len(VIEWS), len(VIEWS) + len(candidates_in)))
     if args.add:  # the set to confirm, added in the order given; its last row is the whole set
