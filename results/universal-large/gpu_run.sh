@@ -14,13 +14,13 @@
 # trains it as it is), STYLES and MIX_WEIGHTS (the mixture), LR, SEED, COLOUR=1 (grow the
 # widened reader to RGB input with `crnn colour` before training: results/universal-hue).
 # The next run planned: INIT=universal ARCH=large (the shipped reader reads RGB since
-# results/universal-broad, so COLOUR=1 has nothing to grow) with examples/universal-broad-all.toml
-# in place of universal in STYLES (every opt-in family: heavy curves, hue clutter, cells, tumble,
-# glyphs pulled onto quadrilaterals, a face per glyph) and LR=0.0003: millions of samples where
-# the CPU gave 320-360k; judged by a rule written before it, as results/universal-broad's was
-# (hue-clutter, quad-warp and mixed-faces, the families the shipped reader reads worst, are the
-# ones to watch). Add `glyph_width = 0.2` to that file's [universal] table first (condensed and
-# extended glyphs, written while results/universal-faces trained on the file as it is).
+# results/universal-broad, so COLOUR=1 has nothing to grow) with
+# examples/universal-broad-width.toml in place of universal in STYLES (every opt-in family: heavy
+# curves, hue clutter, cells, tumble, glyphs pulled onto quadrilaterals, a face per glyph,
+# condensed and extended glyphs) and LR=0.0003: millions of samples where the CPU gave
+# 190-360k; judged by a rule written before it, as results/universal-broad's was (hue-clutter,
+# quad-warp, mixed-faces and glyph-width, the families the shipped reader reads worst, are the
+# ones to watch; results/universal-r1 is the same mixture and rate at CPU scale).
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
