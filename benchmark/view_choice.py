@@ -136,7 +136,9 @@ def choose(cache: Cache, base: list[int], candidates: list[int], rounds: int, gr
     return {"base": cache.row(base, groups), "alone": alone, "forward": path}
 
 
-def report(result: dict, groups: dict[str, list[str]], names: list[str], header: str) -> str:
+def report(
+    result: dict, groups: dict[str, list[str]], names: list[str], header: str, given: bool
+) -> str:
     def cells(row):
         return " | ".join(f"{row['means'][g]:.3f}" for g in groups) + f" | {row['mean']:.3f}"
 
@@ -153,7 +155,12 @@ def report(result: dict, groups: dict[str, list[str]], names: list[str], header:
     ]
     for name, row in result["alone"].items():
         lines.append(f"| + {name} | {cells(row)} | {100 * (row['mean'] - base['mean']):+.1f} |")
-    lines += ["", "Forward selection (each round adds the view that raises the mean most):", ""]
+    how = (
+        "The set given (--add), its views added in the order given:"
+        if given
+        else "Forward selection (each round adds the view that raises the mean most):"
+    )
+    lines += ["", how, ""]
     lines += ["| round | added | " + " | ".join(groups) + " | mean | vs current |"]
     lines += ["|---|---|" + "---|" * (len(groups) + 2)]
     for k, row in enumerate(result["forward"], 1):
@@ -232,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
         result = choose(cache, base, candidates, args.rounds, groups)
     command = "python -m benchmark.view_choice " + " ".join(sys.argv[1:] if argv is None else argv)
     text = report(result, groups, names, f"`{command}`; model {args.model}, {args.n} samples "
-                  f"per style from validation index {args.first}")  # fmt: skip
+                  f"per style from validation index {args.first}", bool(args.add))  # fmt: skip
     print(text)
     if args.out:
         atomic_write_text(args.out.with_suffix(".txt"), text + "\n")
