@@ -202,6 +202,17 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     # too; opt-in (universal.heavy_clutter) like cells.
     if opted_in("heavy_clutter"):
         noise = heavy(noise)
+    # Heavy curves that sweep the canvas's whole height, crossing the text two or three times and
+    # running along its strokes where they turn steep (opt-in, universal.sweep_curve): left out
+    # one ingredient at a time, wheezy.captcha's 4 px curve costs the shipped reader 33 points,
+    # a 2 px one 6, a straight one 19 (results/foreign/wheezy_ablation.txt); universal's own
+    # curves stay near the text's band. Half of them stand out more than the text, as that
+    # curve does (a curve in the text's own colour costs 23 points, a darker one 33).
+    if opted_in("sweep_curve"):
+        most = min(heavy(noise).curves[1], 2)
+        noise = replace(heavy(noise), curves=(1, most), curve_sweep=1.0)
+        if not noise.clutter_contrast and d.chance(0.5):
+            noise = replace(noise, clutter_contrast=d.integer(20, 80))
     amplitude = show("wave", 0.35, d(1, 4), 0.0)
     warp = WarpStyle(
         wave_amplitude=(0.0, amplitude),

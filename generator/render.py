@@ -458,6 +458,30 @@ def _bezier(points: np.ndarray) -> list[tuple[float, float]]:
     return [tuple(p) for p in (_BEZIER_BASIS @ points).tolist()]
 
 
+_SWEEP_STEPS = np.linspace(0, 1, 48)
+
+
+def _sweep(u, w: int, h: int) -> list[tuple[float, float]]:
+    """A Bezier curve through 4-6 control points at even steps across 60-100 % of the width,
+    alternately in the canvas's top and bottom thirds: it sweeps the whole height, crossing a
+    text line two or three times (wheezy.captcha draws its curve so, through random heights)."""
+    k = u.integer(4, 6)
+    left, right = u(0, w * 0.2), u(w * 0.8, w)
+    top_first = u() < 0.5
+    ctrl = np.array(
+        [
+            (
+                left + (right - left) * j / (k - 1),
+                u(0, h / 3) + (h * 2 / 3 if (j % 2) == top_first else 0),
+            )
+            for j in range(k)
+        ]
+    )
+    t = _SWEEP_STEPS[:, None]
+    basis = np.hstack([math.comb(k - 1, j) * t**j * (1 - t) ** (k - 1 - j) for j in range(k)])
+    return [tuple(p) for p in (basis @ ctrl).tolist()]
+
+
 @functools.lru_cache(maxsize=32)
 def _offsets(radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer (dy, dx) offsets of the square [-radius, radius]^2 and their squared distance."""
@@ -681,12 +705,16 @@ def render_native(
     for _ in range(u.integer(*noise.lines)):
         ends = [(u(0, w * 0.25), u(band_lo, band_hi)), (u(w * 0.75, w), u(band_lo, band_hi))]
         draw.line(ends, fill=stroke_fill(), width=stroke_size(*noise.line_width))
+    # Sweeping curves: one uniform, drawn only where the spec asks, so others keep their bytes.
+    sweep = bool(noise.curve_sweep) and u() < noise.curve_sweep
     for _ in range(u.integer(*noise.curves)):
-        ctrl = np.array([(u(0, w), u(band_lo - h * 0.2, band_hi + h * 0.2)) for _ in range(4)])
-        ctrl[:, 0].sort()
-        draw.line(
-            _bezier(ctrl), fill=stroke_fill(), width=stroke_size(*noise.line_width), joint="curve"
-        )
+        if sweep:
+            points = _sweep(u, w, h)
+        else:
+            ctrl = np.array([(u(0, w), u(band_lo - h * 0.2, band_hi + h * 0.2)) for _ in range(4)])
+            ctrl[:, 0].sort()
+            points = _bezier(ctrl)
+        draw.line(points, fill=stroke_fill(), width=stroke_size(*noise.line_width), joint="curve")
     # Dots, warp, speckle and blur work on one numpy copy of the image.
     n_dots = u.integer(*noise.dots)
     if n_dots or warp is not None or noise.speckle or noise.salt_pepper or blur_tenths:

@@ -162,6 +162,14 @@ class NoiseStyle:
         " luminance they would otherwise have: clutter a grey reader cannot tell from the text"
         " (wheezy-like generators draw a blue curve as light as their grey text)",
     )
+    curve_sweep: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "probability that a sample's curves sweep the canvas's full height, through 4-6 control"
+        " points spread over most of its width (wheezy.captcha's curve), instead of staying"
+        " near the text's band",
+    )
     max_weight: float = _bounded(
         1.0,
         0.0,
@@ -190,6 +198,7 @@ OPT_IN_FAMILIES: tuple[str, ...] = (
     "quad_warp",
     "mixed_faces",
     "glyph_width",
+    "sweep_curve",
 )
 # What the universal backend can hold out or force, one family at a time (bench transfer):
 # the captcha package's look, each noise family, each background kind, each warp, inversion,
@@ -278,6 +287,13 @@ class UniversalStyle:
         1.0,
         "share of samples whose glyphs are condensed to 0.55-0.8 or extended to 1.25-1.6 of"
         " their face's width (text.glyph_width); opt-in",
+    )
+    sweep_curve: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples with one or two curves as heavy as the text's strokes sweeping the"
+        " canvas's full height (noise.curve_sweep), half of them darker than the text; opt-in",
     )
 
 
@@ -447,6 +463,8 @@ _LATER_FIELD_NAMES: tuple[tuple[str, str], ...] = (
     ("universal", "mixed_faces"),
     ("text", "glyph_width"),
     ("universal", "glyph_width"),
+    ("noise", "curve_sweep"),
+    ("universal", "sweep_curve"),
 )
 # Their defaults in the plain form a spec's dict holds (a range default is a tuple there, a list
 # here), read off the sections' own defaults.

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The decision reads of results/universal-c1 (its README's rule), in the order the rule names
+# them: results/universal-hue's script with c1 against the shipped `universal`, on a fresh draw
+# (5,300-5,599): the five training styles, then the eight families in one table, then the levels.
+# The third-party folders are read afterwards, by foreign.sh, once the decision is written.
+set -euo pipefail
+export BASE=universal M=${M:-runs/universal-c1} R=${R:-results/universal-c1}
+export FIRST_A=5300 FIRST_B=5300 NAME=families
+export STYLE=examples/sweep-curve.toml,examples/quad-warp.toml,examples/mixed-faces.toml,examples/glyph-width.toml,examples/tumble.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml
+exec "$(dirname "$0")/../universal-hue/evaluate.sh"
