@@ -9,7 +9,8 @@ results/families: it names the ingredients a training mixture lacks; nothing is 
 these images.
 
     peer/bin/python results/foreign/wheezy_ablation.py render /tmp/wheezy-ablation  # wheezy env
-    python results/foreign/wheezy_ablation.py read /tmp/wheezy-ablation > results/foreign/wheezy_ablation.txt
+    PYTHONPATH=. python results/foreign/wheezy_ablation.py read /tmp/wheezy-ablation \
+        > results/foreign/wheezy_ablation.txt
 """
 
 from __future__ import annotations
