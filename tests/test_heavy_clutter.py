@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from generator import render
 from generator.randomize import randomize
 from generator.render import touches_edge
 from generator.sample import render_sample, sample_rng
@@ -210,3 +211,61 @@ def test_the_broad_mixture_draws_every_opt_in_family():
     assert any(s.text.perspective >= 0.2 for s in every)
     assert 0.15 < np.mean([s.text.face_per_glyph == 1.0 for s in every]) < 0.3
     assert any(s.color.cells for s in every) and any(s.noise.clutter_hue for s in every)
+
+
+SWEEP = "examples/sweep-curve.toml"
+BROAD_SWEEP = "examples/universal-broad-sweep.toml"
+
+
+def _sweeping(spec, n: int, seed: int = 5) -> list:
+    return [randomize(spec, sample_rng(seed, i)) for i in range(n)]
+
+
+def test_sweep_curves_are_drawn_only_where_a_spec_opts_in():
+    plain = preset("universal")
+    assert not any(s.noise.curve_sweep for s in _sweeping(plain, 300))
+    forced = _sweeping(load_style(SWEEP), 200)
+    native = [s for s in forced if s.backend == "native"]
+    assert native and all(s.noise.curve_sweep == 1.0 for s in native)
+    # One or two curves, as heavy as the strokes (the renderer caps them there).
+    assert all(1 <= s.noise.curves[0] <= s.noise.curves[1] <= 2 for s in native)
+    assert all(s.noise.line_width == (8, 8) for s in native)
+    # Darker than the text in half of them, beside universal's own dark clutter (a fifth).
+    assert 0.45 < np.mean([s.noise.clutter_contrast > 0 for s in native]) < 0.75
+    held = dataclasses.replace(
+        plain, universal=UniversalStyle(sweep_curve=1.0, hold_out=("sweep_curve",))
+    )
+    assert not any(s.noise.curve_sweep for s in _sweeping(held, 100))
+    every = _sweeping(load_style(BROAD_SWEEP), 400)
+    assert 0.2 < np.mean([s.noise.curve_sweep == 1.0 for s in every]) < 0.36
+    assert any(s.text.glyph_width != (1.0, 1.0) for s in every)
+
+
+def test_a_sweeping_curve_spans_more_of_the_height_than_a_band_curve():
+    """Against universal's own curves (four control points near the text's band), measured on
+    the curves themselves: a sweep's control points alternate between the canvas's top and
+    bottom thirds, its ends interpolated, so it spans over half the height in most draws and
+    crosses the middle line."""
+    u = render._Uniforms(np.random.default_rng(0))
+    w, h = 200, 75
+    sweeps = [np.array(render._sweep(u, w, h)) for _ in range(300)]
+    bands = []
+    for _ in range(300):
+        ctrl = np.array([(u(0, w), u(h * 0.1, h * 0.9)) for _ in range(4)])
+        ctrl[:, 0].sort()
+        bands.append(np.array(render._bezier(ctrl)))
+
+    def span(curves):
+        return np.median([(c[:, 1].max() - c[:, 1].min()) / h for c in curves])
+
+    assert span(sweeps) > 0.5 and span(sweeps) > span(bands) + 0.15
+    assert np.mean([(c[:, 1] < h / 2).any() and (c[:, 1] > h / 2).any() for c in sweeps]) > 0.85
+    assert all(c[0, 0] <= 0.2 * w and c[-1, 0] >= 0.8 * w for c in sweeps)  # most of the width
+
+
+def test_the_sweep_curve_family_renders_whole_and_repeats():
+    spec = load_style(SWEEP)
+    assert spec.digest() != preset("universal").digest()
+    _renders_whole_and_repeats(spec)
+    with pytest.raises(SpecError, match="sweep_curve"):
+        dataclasses.replace(preset("universal"), universal=UniversalStyle(sweep_curve=2.0))
