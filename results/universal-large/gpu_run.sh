@@ -15,12 +15,12 @@
 # widened reader to RGB input with `crnn colour` before training: results/universal-hue).
 # The next run planned: INIT=universal ARCH=large (the shipped reader reads RGB since
 # results/universal-broad, so COLOUR=1 has nothing to grow) with
-# examples/universal-broad-width.toml in place of universal in STYLES (every opt-in family: heavy
-# curves, hue clutter, cells, tumble, glyphs pulled onto quadrilaterals, a face per glyph,
-# condensed and extended glyphs) and LR=0.0003: millions of samples where the CPU gave
-# 190-360k; judged by a rule written before it, as results/universal-broad's was (hue-clutter,
-# quad-warp, mixed-faces and glyph-width, the families the shipped reader reads worst, are the
-# ones to watch; results/universal-r1 is the same mixture and rate at CPU scale).
+# examples/universal-broad-sweep.toml in place of universal in STYLES (every opt-in family:
+# heavy curves, hue clutter, cells, tumble, glyphs pulled onto quadrilaterals, a face per glyph,
+# condensed and extended glyphs, curves sweeping the canvas) and LR=0.0003: millions of samples
+# where the CPU gave 190-360k; judged by a rule written before it, as results/universal-broad's
+# was (sweep-curve, quad-warp, mixed-faces and glyph-width, the families the shipped reader reads
+# worst, are the ones to watch; results/universal-c1 is the same mixture and rate at CPU scale).
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
