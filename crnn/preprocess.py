@@ -104,6 +104,54 @@ def content_box(
     )
 
 
+# letterbox: flat bands padding a captcha out to a bigger canvas (multicolorcaptcha pastes its
+# 640x160 strip into a black 640x360). A band is at least LETTERBOX_MIN rows (columns), and
+# LETTERBOX_SHARE of the image, from the edge inward within LETTERBOX_FLAT grey levels of one
+# colour, and it ends on a straight seam: each of the next SEAM_DEPTH rows differs from it by more
+# than EDGE_STEP along a run of at least LETTERBOX_SPAN of its length, at LETTERBOX_SEAM of that
+# run's pixels. A captcha's own flat ground is no band: the row where its text begins is still
+# mostly ground; nor is the ground beyond a straight line or a glyph's stem at the canvas edge:
+# a line or stem is thin, a padded picture is not.
+LETTERBOX_FLAT = 2
+LETTERBOX_MIN = 3
+LETTERBOX_SHARE = 0.05
+LETTERBOX_SPAN = 0.6
+LETTERBOX_SEAM = 0.95
+SEAM_DEPTH = 4
+
+
+def letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) inside the flat bands that pad a grey (H, W) image, or the
+    whole image where there are none. Cropping with the content margin would otherwise keep a
+    strip of the band, and the seams between the band and the content read as strokes (the
+    edges of multicolorcaptcha's coloured tiles, framed in black, read as I)."""
+    a = np.asarray(gray, dtype=np.int16)
+
+    def band(lines: np.ndarray) -> int:
+        """How many of ``lines`` (from the edge inward, one per row) form a band."""
+        colour = int(np.median(lines[0]))
+        n = 0
+        while n < len(lines) and np.abs(lines[n] - colour).max() <= LETTERBOX_FLAT:
+            n += 1
+        if n < max(LETTERBOX_MIN, LETTERBOX_SHARE * len(lines)) or n + SEAM_DEPTH > len(lines):
+            return 0
+        return n if all(seam(line, colour) for line in lines[n : n + SEAM_DEPTH]) else 0
+
+    def seam(line: np.ndarray, colour: int) -> bool:
+        """Off the band's colour from its first to its last such pixel (bands on the other
+        two sides run on past it), along most of the line, at nearly every pixel of that run."""
+        off = np.flatnonzero(np.abs(line - colour) > EDGE_STEP)
+        span = off[-1] + 1 - off[0] if len(off) else 0
+        return span >= LETTERBOX_SPAN * len(line) and len(off) >= LETTERBOX_SEAM * span
+
+    top = band(a)
+    bottom = a.shape[0] - band(a[::-1])
+    inner = a[top:bottom]
+    left = band(inner.T)
+    right = a.shape[1] - band(inner.T[::-1])
+    return left, top, right, bottom
+
+
 def model_pixels(
     image: Image.Image,
     height: int,
@@ -133,6 +181,10 @@ def model_pixels(
         picture = picture.resize(widened, Image.Resampling.BILINEAR)
         gray = picture if channels == 1 else gray.resize(widened, Image.Resampling.BILINEAR)
     if resize == "crop":
+        inner = letterbox(np.asarray(gray))
+        if inner != (0, 0, *gray.size):
+            picture, gray = picture.crop(inner), gray.crop(inner)
+            inside = None if inside is None else inside[inner[1] : inner[3], inner[0] : inner[2]]
         box = content_box(np.asarray(gray), margin, inside)
         if box != (0, 0, *gray.size):
             picture = picture.crop(box)

@@ -382,11 +382,14 @@ def test_public_dataset_and_collate_feed_ctc_loss(tmp_path):
     assert torch.isfinite(loss)
 
 
-@pytest.mark.parametrize("resize", ["stretch", "pad", "crop"])
-def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize):
+@pytest.mark.parametrize(
+    "resize, letterboxed",
+    [("stretch", False), ("pad", False), ("crop", False), ("crop", True)],
+)
+def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize, letterboxed):
     """The snippet's own preprocessing, run against a stand-in onnxruntime that records the
     input it is given, equals crnn.preprocess for every resize mode (crop included: small text
-    pasted off-centre in a big canvas)."""
+    pasted off-centre in a big canvas; and that canvas letterboxed in black bands)."""
     from pathlib import Path
 
     from crnn.preprocess import model_pixels, normalise
@@ -409,6 +412,10 @@ def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize)
     (tmp_path / "meta.json").write_text(json.dumps(meta))
     canvas = Image.new("L", (300, 120), 235)
     canvas.paste(render_sample(preset("easy"), 2, 0).image.convert("L").resize((80, 30)), (40, 70))
+    if letterboxed:
+        boxed = Image.new("L", (360, 200), 0)
+        boxed.paste(canvas, (20, 40))
+        canvas = boxed
     canvas.save(tmp_path / "captcha.png")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, env=env, check=True)

@@ -1,0 +1,69 @@
+"""crnn.preprocess.letterbox: flat bands padding a captcha out to a bigger canvas are cut before
+the content crop, and nothing else is."""
+
+import numpy as np
+from PIL import Image
+
+from crnn.preprocess import letterbox, model_pixels
+from generator.sample import render_sample
+from generator.spec import load_style, preset
+
+
+def _boxed(inner: np.ndarray, top=30, left=20, bottom=25, right=25, colour=0) -> np.ndarray:
+    h, w = inner.shape
+    out = np.full((top + h + bottom, left + w + right), colour, np.uint8)
+    out[top : top + h, left : left + w] = inner
+    return out
+
+
+def test_black_bands_are_cut_by_hand():
+    inner = np.full((40, 180), 200, np.uint8)
+    inner[10:30, 20:160:20] = 30  # a few strokes
+    a = _boxed(inner)
+    assert letterbox(a) == (20, 30, 20 + 180, 30 + 40)
+    assert letterbox(_boxed(inner, colour=255)) == (20, 30, 200, 70)  # white bands too
+    thin = _boxed(inner, left=2)  # 2 columns: a glyph's stem at the edge looks so; kept
+    assert letterbox(thin)[0] == 0
+
+
+def test_a_captchas_own_flat_ground_is_no_band():
+    a = np.full((60, 160), 230, np.uint8)
+    a[20:40, 30:130:12] = 20  # text in the middle of a flat ground
+    assert letterbox(a) == (0, 0, 160, 60)
+    assert letterbox(np.zeros((30, 40), np.uint8)) == (0, 0, 40, 30)  # all flat: nothing cut
+
+
+def test_a_band_crossed_by_a_line_or_not_ending_on_a_seam_stays():
+    inner = np.full((40, 180), 200, np.uint8)
+    a = _boxed(inner)
+    a[5, 50:100] = 120  # a line across the top band: it is no longer flat from the edge
+    assert letterbox(a)[1] == 0
+    lined = np.full((60, 160), 230, np.uint8)
+    lined[50:53, 10:150] = 20  # a straight line 3 px thick near the bottom: no seam
+    lined[20:40, 30:130:12] = 20
+    assert letterbox(lined) == (0, 0, 160, 60)
+    half = _boxed(inner)
+    half[30, 100:] = 0  # the seam row is band-coloured over 45 % of its width
+    assert letterbox(half)[1] == 0
+
+
+def test_the_model_input_of_a_letterboxed_captcha_is_the_captchas_own():
+    image = render_sample(preset("hard"), 3, 1).image
+    for channels in (1, 3):
+        plain = np.asarray(image.convert("L" if channels == 1 else "RGB"))
+        pad = ((40, 50), (30, 20)) + (((0, 0),) if channels == 3 else ())
+        boxed = Image.fromarray(np.pad(plain, pad))
+        np.testing.assert_array_equal(
+            model_pixels(boxed, 32, 128, "crop", channels=channels),
+            model_pixels(image, 32, 128, "crop", channels=channels),
+        )
+
+
+def test_no_sample_of_our_styles_is_letterboxed():
+    """The styles the readers train on keep their model input (checked on 1,000 samples of
+    every preset and example when the band rule was written; here a few of each kind)."""
+    for style in ("universal", "easy", "captcha", "examples/universal-cells.toml"):
+        spec = load_style(style) if style.endswith(".toml") else preset(style)
+        for i in range(40):
+            a = np.asarray(render_sample(spec, 13, i).image.convert("L"))
+            assert letterbox(a) == (0, 0, a.shape[1], a.shape[0]), (style, i)
