@@ -34,7 +34,7 @@ def read_image(item: str | Path | bytes | Image.Image, name: str | None = None) 
     """A decoded image from a path, raw bytes or an image. Its size is checked before decoding,
     so a decompression bomb never reaches memory; every failure is one ImageInputError line."""
     if isinstance(item, Image.Image):
-        return item
+        return on_ground(item)
     name = name or ("image" if isinstance(item, bytes) else str(item))
     source = io.BytesIO(item) if isinstance(item, bytes) else item
     try:
@@ -45,7 +45,7 @@ def read_image(item: str | Path | bytes | Image.Image, name: str | None = None) 
                     f"{name}: {w}x{h} is too large to be a captcha (max side {MAX_SIDE})"
                 )
             im.load()
-            return im
+            return on_ground(im)
     except FileNotFoundError:
         raise ImageInputError(f"image not found: {name}") from None
     except IsADirectoryError:
@@ -54,6 +54,27 @@ def read_image(item: str | Path | bytes | Image.Image, name: str | None = None) 
         raise ImageInputError(f"{name}: too large to be a captcha (max side {MAX_SIDE})") from None
     except (UnidentifiedImageError, OSError) as err:
         raise ImageInputError(f"cannot read image {name}: {err}") from None
+
+
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as PIL's convert("L")
+
+
+def on_ground(image: Image.Image) -> Image.Image:
+    """An image with transparency laid on a ground its ink shows on, as a page shows it: white
+    under dark ink, black under light ink (the ink's mean luminance, weighted by opacity, says
+    which). Dropping the alpha channel instead keeps whatever colour a transparent pixel holds,
+    often black: dark text on a transparent ground would turn black on black. Images without
+    transparency, or fully opaque, come back as they are."""
+    if not (image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info):
+        return image
+    rgba = np.asarray(image.convert("RGBA"), np.float32)
+    opacity = rgba[..., 3:] / 255.0
+    if opacity.min() >= 1.0:
+        return image
+    ink = float((rgba[..., :3] @ LUMA * opacity[..., 0]).sum() / max(opacity.sum(), 1e-6))
+    ground = 0.0 if ink > 127.5 else 255.0
+    laid = rgba[..., :3] * opacity + ground * (1.0 - opacity)
+    return Image.fromarray(np.round(laid).astype(np.uint8), "RGB")
 
 
 # content_box: a pixel is an edge where it differs from its right or lower neighbour by more

@@ -383,16 +383,17 @@ def test_public_dataset_and_collate_feed_ctc_loss(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "resize, letterboxed",
-    [("stretch", False), ("pad", False), ("crop", False), ("crop", True)],
+    "resize, variant",
+    [("stretch", ""), ("pad", ""), ("crop", ""), ("crop", "letterboxed"), ("crop", "transparent")],
 )
-def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize, letterboxed):
+def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize, variant):
     """The snippet's own preprocessing, run against a stand-in onnxruntime that records the
     input it is given, equals crnn.preprocess for every resize mode (crop included: small text
-    pasted off-centre in a big canvas; and that canvas letterboxed in black bands)."""
+    pasted off-centre in a big canvas; that canvas letterboxed in black bands; and its dark ink
+    on a transparent ground)."""
     from pathlib import Path
 
-    from crnn.preprocess import model_pixels, normalise
+    from crnn.preprocess import model_pixels, normalise, read_image
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     snippet = readme.split("<!-- onnx-snippet -->")[1].split("```python")[1].split("```")[0]
@@ -412,14 +413,18 @@ def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize,
     (tmp_path / "meta.json").write_text(json.dumps(meta))
     canvas = Image.new("L", (300, 120), 235)
     canvas.paste(render_sample(preset("easy"), 2, 0).image.convert("L").resize((80, 30)), (40, 70))
-    if letterboxed:
+    if variant == "letterboxed":
         boxed = Image.new("L", (360, 200), 0)
         boxed.paste(canvas, (20, 40))
         canvas = boxed
+    if variant == "transparent":  # black ink, opacity from darkness, on see-through black
+        ink = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+        ink.putalpha(Image.eval(canvas, lambda v: 255 - v))
+        canvas = ink
     canvas.save(tmp_path / "captcha.png")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, env=env, check=True)
-    expected = normalise(model_pixels(canvas, 32, 128, resize))
+    expected = normalise(model_pixels(read_image(tmp_path / "captcha.png"), 32, 128, resize))
     np.testing.assert_allclose(np.load(tmp_path / "input.npy")[0, 0], expected, atol=1e-5)
 
 

@@ -1,10 +1,11 @@
-"""crnn.preprocess.letterbox: flat bands padding a captcha out to a bigger canvas are cut before
-the content crop, and nothing else is."""
+"""How a captcha's canvas reaches the crop: flat bands padding it out to a bigger canvas are cut
+first, and nothing else is (crnn.preprocess.letterbox); a transparent ground is laid on a colour
+its ink shows on (crnn.preprocess.on_ground)."""
 
 import numpy as np
 from PIL import Image
 
-from crnn.preprocess import letterbox, model_pixels
+from crnn.preprocess import letterbox, model_pixels, on_ground
 from generator.sample import render_sample
 from generator.spec import load_style, preset
 
@@ -67,3 +68,45 @@ def test_no_sample_of_our_styles_is_letterboxed():
         for i in range(40):
             a = np.asarray(render_sample(spec, 13, i).image.convert("L"))
             assert letterbox(a) == (0, 0, a.shape[1], a.shape[0]), (style, i)
+
+
+def _on_see_through(ink_rgb: tuple[int, int, int]) -> tuple[Image.Image, str]:
+    """An easy captcha as ink of one colour whose opacity is its darkness, on a fully
+    transparent ground holding black (what most encoders write behind alpha 0)."""
+    sample = render_sample(preset("easy"), 5, 2)
+    grey = sample.image.convert("L")
+    ground = float(np.median(np.asarray(grey)))  # the ground: fully transparent
+    rgba = Image.new("RGBA", grey.size, (*ink_rgb, 0))
+    rgba.putalpha(Image.eval(grey, lambda v: round(max(0.0, ground - v) / ground * 255)))
+    return rgba, sample.text
+
+
+def test_transparent_captchas_are_laid_on_a_ground_their_ink_shows_on():
+    dark, _ = _on_see_through((0, 0, 0))
+    laid = np.asarray(on_ground(dark).convert("L"))
+    assert laid[0, 0] == 255 and laid.min() < 60  # white ground, dark ink
+    light, _ = _on_see_through((255, 255, 255))
+    laid = np.asarray(on_ground(light).convert("L"))
+    assert laid[0, 0] == 0 and laid.max() > 200  # black ground, light ink
+    # By hand: 40 % opaque mid-grey ink (lum 100 < 127.5: dark) on white: 0.4*100 + 0.6*255 = 193.
+    one = Image.new("LA", (4, 4), (100, 102))
+    assert np.asarray(on_ground(one).convert("L"))[0, 0] == 193
+    opaque = render_sample(preset("easy"), 5, 2).image.convert("RGBA")
+    assert on_ground(opaque) is opaque  # nothing see-through: as it is
+    plain = render_sample(preset("easy"), 5, 2).image
+    assert on_ground(plain) is plain
+
+
+def test_the_reader_reads_dark_ink_on_a_transparent_png(tmp_path):
+    """Dropping the alpha channel would leave black ink on the black a transparent pixel holds:
+    nothing to read. Laid on white, it reads as the opaque captcha does."""
+    from crnn.recognizer import Recognizer
+
+    image, text = _on_see_through((0, 0, 0))
+    image.save(tmp_path / "see-through.png")
+    assert np.asarray(image.convert("L")).max() == 0  # what dropping alpha alone would show
+    reading = Recognizer.load("universal").predict([tmp_path / "see-through.png"], "greedy")
+    assert reading[0].text == text
+    gif = image.convert("RGB").convert("P")
+    gif.info["transparency"] = 0
+    assert on_ground(gif).mode == "RGB"
