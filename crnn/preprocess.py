@@ -126,13 +126,14 @@ def content_box(
 
 
 # letterbox: flat bands padding a captcha out to a bigger canvas (multicolorcaptcha pastes its
-# 640x160 strip into a black 640x360). A band is at least LETTERBOX_MIN rows (columns), and
-# LETTERBOX_SHARE of the image, from the edge inward within LETTERBOX_FLAT grey levels of one
-# colour, and it ends on a straight seam: each of the next SEAM_DEPTH rows differs from it by more
+# 640x160 strip into a black 640x360), and frames drawn round it (kaptcha draws a 1 px border by
+# default). A band is rows (columns) from the edge inward within LETTERBOX_FLAT grey levels of one
+# colour, ending on a straight seam: each of the next SEAM_DEPTH rows differs from it by more
 # than EDGE_STEP along a run of at least LETTERBOX_SPAN of its length, at LETTERBOX_SEAM of that
-# run's pixels. A captcha's own flat ground is no band: the row where its text begins is still
-# mostly ground; nor is the ground beyond a straight line or a glyph's stem at the canvas edge:
-# a line or stem is thin, a padded picture is not.
+# run's pixels. It is cut if it is thick (at least LETTERBOX_MIN rows and LETTERBOX_SHARE of the
+# image: padding), or thin with a band of its colour on the opposite side too (a frame). A
+# captcha's own flat ground is neither: the row where its text begins is still mostly ground;
+# nor is the ground beyond a straight line or a glyph's stem at one canvas edge: thin, alone.
 LETTERBOX_FLAT = 2
 LETTERBOX_MIN = 3
 LETTERBOX_SHARE = 0.05
@@ -142,21 +143,23 @@ SEAM_DEPTH = 4
 
 
 def letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) inside the flat bands that pad a grey (H, W) image, or the
-    whole image where there are none. Cropping with the content margin would otherwise keep a
-    strip of the band, and the seams between the band and the content read as strokes (the
-    edges of multicolorcaptcha's coloured tiles, framed in black, read as I)."""
+    """(left, top, right, bottom) inside the flat bands and frames round a grey (H, W) image,
+    or the whole image where there are none. Cropping with the content margin would otherwise
+    keep a strip of a band, and the seams between it and the content read as strokes (the
+    edges of multicolorcaptcha's coloured tiles, framed in black, read as I); a frame's edges
+    would hold the content box to the whole canvas, small text and all."""
     a = np.asarray(gray, dtype=np.int16)
 
-    def band(lines: np.ndarray) -> int:
-        """How many of ``lines`` (from the edge inward, one per row) form a band."""
+    def band(lines: np.ndarray) -> tuple[int, int]:
+        """(how many of ``lines``, from the edge inward, are flat in one colour and end on a
+        straight seam, or 0; that colour)."""
         colour = int(np.median(lines[0]))
         n = 0
         while n < len(lines) and np.abs(lines[n] - colour).max() <= LETTERBOX_FLAT:
             n += 1
-        if n < max(LETTERBOX_MIN, LETTERBOX_SHARE * len(lines)) or n + SEAM_DEPTH > len(lines):
-            return 0
-        return n if all(seam(line, colour) for line in lines[n : n + SEAM_DEPTH]) else 0
+        if n == 0 or n + SEAM_DEPTH > len(lines):
+            return 0, colour
+        return (n if all(seam(line, colour) for line in lines[n : n + SEAM_DEPTH]) else 0), colour
 
     def seam(line: np.ndarray, colour: int) -> bool:
         """Off the band's colour from its first to its last such pixel (bands on the other
@@ -165,12 +168,17 @@ def letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
         span = off[-1] + 1 - off[0] if len(off) else 0
         return span >= LETTERBOX_SPAN * len(line) and len(off) >= LETTERBOX_SEAM * span
 
-    top = band(a)
-    bottom = a.shape[0] - band(a[::-1])
-    inner = a[top:bottom]
-    left = band(inner.T)
-    right = a.shape[1] - band(inner.T[::-1])
-    return left, top, right, bottom
+    def cut(near: tuple[int, int], far: tuple[int, int], length: int) -> tuple[int, int]:
+        """The bands on two opposite sides that go: a thick one (padding), or thin ones of one
+        colour on both sides (a frame)."""
+        frame = near[0] > 0 and far[0] > 0 and abs(near[1] - far[1]) <= EDGE_STEP
+        least = max(LETTERBOX_MIN, LETTERBOX_SHARE * length)
+        return tuple(n if n >= least or frame else 0 for n, _ in (near, far))
+
+    top, under = cut(band(a), band(a[::-1]), a.shape[0])
+    inner = a[top : a.shape[0] - under]
+    left, beyond = cut(band(inner.T), band(inner.T[::-1]), a.shape[1])
+    return left, top, a.shape[1] - beyond, a.shape[0] - under
 
 
 def model_pixels(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import tiny
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from crnn.checkpoint import CheckpointError, load_model, save_model
 from crnn.data import DataError, GeneratorBatches, preprocess
@@ -384,7 +384,14 @@ def test_public_dataset_and_collate_feed_ctc_loss(tmp_path):
 
 @pytest.mark.parametrize(
     "resize, variant",
-    [("stretch", ""), ("pad", ""), ("crop", ""), ("crop", "letterboxed"), ("crop", "transparent")],
+    [
+        ("stretch", ""),
+        ("pad", ""),
+        ("crop", ""),
+        ("crop", "letterboxed"),
+        ("crop", "framed"),
+        ("crop", "transparent"),
+    ],
 )
 def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize, variant):
     """The snippet's own preprocessing, run against a stand-in onnxruntime that records the
@@ -417,6 +424,9 @@ def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize,
         boxed = Image.new("L", (360, 200), 0)
         boxed.paste(canvas, (20, 40))
         canvas = boxed
+    if variant == "framed":  # a 1 px black border, as kaptcha draws by default
+        canvas = canvas.copy()
+        ImageDraw.Draw(canvas).rectangle([0, 0, canvas.width - 1, canvas.height - 1], outline=0)
     if variant == "transparent":  # black ink, opacity from darkness, on see-through black
         ink = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
         ink.putalpha(Image.eval(canvas, lambda v: 255 - v))

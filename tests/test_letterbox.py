@@ -3,7 +3,7 @@ first, and nothing else is (crnn.preprocess.letterbox); a transparent ground is 
 its ink shows on (crnn.preprocess.on_ground)."""
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from crnn.preprocess import letterbox, model_pixels, on_ground
 from generator.sample import render_sample
@@ -23,8 +23,36 @@ def test_black_bands_are_cut_by_hand():
     a = _boxed(inner)
     assert letterbox(a) == (20, 30, 20 + 180, 30 + 40)
     assert letterbox(_boxed(inner, colour=255)) == (20, 30, 200, 70)  # white bands too
-    thin = _boxed(inner, left=2)  # 2 columns: a glyph's stem at the edge looks so; kept
+    thin = _boxed(inner, left=2, right=0)  # 2 columns on one side: as a stem at the edge; kept
     assert letterbox(thin)[0] == 0
+
+
+def test_a_thin_frame_round_the_canvas_is_cut_by_hand():
+    """A 1 px black frame (kaptcha draws one by default) round a light canvas with small text
+    in its middle: the frame's edges would hold the content box to the whole canvas."""
+    a = np.full((120, 300), 235, np.uint8)
+    a[50:70, 120:180:10] = 20
+    a[0, :], a[-1, :], a[:, 0], a[:, -1] = 0, 0, 0, 0
+    assert letterbox(a) == (1, 1, 299, 119)
+    grey_frame = np.full((120, 300), 235, np.uint8)
+    grey_frame[50:70, 120:180:10] = 20
+    grey_frame[:2], grey_frame[-2:], grey_frame[:, :2], grey_frame[:, -2:] = 120, 120, 120, 120
+    assert letterbox(grey_frame) == (2, 2, 298, 118)
+
+
+def test_a_framed_captcha_in_a_big_canvas_reaches_the_model_as_the_unframed_one():
+    sample = render_sample(preset("medium"), 4, 3).image.convert("RGB")
+    ground = tuple(int(v) for v in np.median(np.asarray(sample).reshape(-1, 3), axis=0))
+    canvas = Image.new("RGB", (sample.width * 2, sample.height * 2), ground)
+    canvas.paste(sample, (sample.width // 2, sample.height // 2))
+    framed = canvas.copy()
+    ImageDraw.Draw(framed).rectangle([0, 0, canvas.width - 1, canvas.height - 1], outline=0)
+    np.testing.assert_array_equal(
+        model_pixels(framed, 32, 128, "crop", channels=3),
+        model_pixels(
+            canvas.crop((1, 1, canvas.width - 1, canvas.height - 1)), 32, 128, "crop", channels=3
+        ),
+    )
 
 
 def test_a_captchas_own_flat_ground_is_no_band():
