@@ -7,12 +7,14 @@ Validation-seed samples (indices 6,000-6,149: no decision used them) of `univers
 `medium`, each read as rendered and as a page might serve it: with a 1 px black frame (kaptcha's
 default border), pasted into a canvas twice its size (small text in a big canvas), that canvas
 framed, letterboxed in black bands (padded to 16:9, as multicolorcaptcha pads its strip), and as
-black ink on a transparent ground (opacity from darkness). "without" reads with both steps
-switched off (the preprocessing before session 16), "with" as the library reads now.
+black ink on a transparent ground (opacity from darkness); the letterboxed and framed ones also
+re-encoded as JPEG. "without" reads with both steps switched off (the preprocessing before
+session 16), "with" as the library reads now.
 """
 
 from __future__ import annotations
 
+import io
 from unittest import mock
 
 import numpy as np
@@ -48,6 +50,12 @@ def letterboxed(image: Image.Image) -> Image.Image:
     return out
 
 
+def jpeg(image: Image.Image, quality: int = 75) -> Image.Image:
+    data = io.BytesIO()
+    image.save(data, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(data.getvalue())).convert("RGB")
+
+
 def transparent(image: Image.Image) -> Image.Image:
     grey = np.asarray(image.convert("L"), np.float32)
     ground = float(np.median(grey))
@@ -64,6 +72,9 @@ VARIANTS = {
     "in a canvas twice its size, framed": lambda im: framed(big(im)),
     "letterboxed to 16:9 in black": letterboxed,
     "black ink on a transparent ground": transparent,
+    # Served as JPEG (kaptcha's default), the bands and frames are no longer flat: not cut yet.
+    "letterboxed, then JPEG quality 75": lambda im: jpeg(letterboxed(im)),
+    "in a canvas twice its size, framed, then JPEG quality 75": lambda im: jpeg(framed(big(im))),
 }
 
 
