@@ -140,6 +140,7 @@ LETTERBOX_SHARE = 0.05
 LETTERBOX_SPAN = 0.6
 LETTERBOX_SEAM = 0.95
 SEAM_DEPTH = 4
+LETTERBOX_KEEP = 0.1  # bands leaving less of a side than this are not padding: nothing is cut
 
 
 def letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
@@ -175,10 +176,16 @@ def letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
         least = max(LETTERBOX_MIN, LETTERBOX_SHARE * length)
         return tuple(n if n >= least or frame else 0 for n, _ in (near, far))
 
-    top, under = cut(band(a), band(a[::-1]), a.shape[0])
-    inner = a[top : a.shape[0] - under]
-    left, beyond = cut(band(inner.T), band(inner.T[::-1]), a.shape[1])
-    return left, top, a.shape[1] - beyond, a.shape[0] - under
+    height, width = a.shape
+    whole = (0, 0, width, height)
+    top, under = cut(band(a), band(a[::-1]), height)
+    if height - top - under < LETTERBOX_KEEP * height:  # two flat halves: nothing to keep
+        return whole
+    inner = a[top : height - under]
+    left, beyond = cut(band(inner.T), band(inner.T[::-1]), width)
+    if width - left - beyond < LETTERBOX_KEEP * width:
+        return whole
+    return left, top, width - beyond, height - under
 
 
 def model_pixels(

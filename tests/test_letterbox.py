@@ -60,6 +60,10 @@ def test_a_captchas_own_flat_ground_is_no_band():
     a[20:40, 30:130:12] = 20  # text in the middle of a flat ground
     assert letterbox(a) == (0, 0, 160, 60)
     assert letterbox(np.zeros((30, 40), np.uint8)) == (0, 0, 40, 30)  # all flat: nothing cut
+    halves = np.zeros((40, 60), np.uint8)
+    halves[20:] = 255  # two flat halves: each a band ending on the other; nothing left to keep
+    assert letterbox(halves) == (0, 0, 60, 40)
+    assert letterbox(halves.T.copy()) == (0, 0, 40, 60)
 
 
 def test_a_band_crossed_by_a_line_or_not_ending_on_a_seam_stays():
