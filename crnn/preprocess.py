@@ -177,14 +177,13 @@ def letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
         return tuple(n if n >= least or frame else 0 for n, _ in (near, far))
 
     height, width = a.shape
-    whole = (0, 0, width, height)
     top, under = cut(band(a), band(a[::-1]), height)
     if height - top - under < LETTERBOX_KEEP * height:  # two flat halves: nothing to keep
-        return whole
+        top, under = 0, 0
     inner = a[top : height - under]
     left, beyond = cut(band(inner.T), band(inner.T[::-1]), width)
     if width - left - beyond < LETTERBOX_KEEP * width:
-        return whole
+        left, beyond = 0, 0
     return left, top, width - beyond, height - under
 
 
