@@ -17,15 +17,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
+from .preprocess import border_fill
+
 STRENGTHS = ("none", "mild", "strong")
-
-
-def _border_fill(arr: np.ndarray) -> int | tuple[int, ...]:
-    """The border's median: a grey level, or one per channel of an RGB array."""
-    border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
-    if border.ndim == 1:
-        return int(np.median(border))
-    return tuple(int(v) for v in np.median(border, axis=0))
 
 
 def _as_input(image: Image.Image) -> Image.Image:
@@ -45,7 +39,7 @@ def augment(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     w, h = gray.size
     pad = rng.integers(-round(0.04 * w), round(0.08 * w) + 1, size=2).tolist()
     pad_v = rng.integers(-round(0.05 * h), round(0.12 * h) + 1, size=2).tolist()
-    fill = _border_fill(np.asarray(gray))
+    fill = border_fill(np.asarray(gray))
     box = (-pad[0], -pad_v[0], w + pad[1], h + pad_v[1])
     moved = Image.new(gray.mode, (box[2] - box[0], box[3] - box[1]), fill)
     moved.paste(gray, (pad[0], pad_v[0]))
@@ -74,7 +68,7 @@ def augment_strong(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     (radius ≤ 1 px) or grain (σ ≤ 12 grey levels) or neither."""
     arr = np.asarray(_as_input(image), np.float32)
     h, w = arr.shape[:2]
-    fill = _border_fill(arr)
+    fill = border_fill(arr)
     sx, sy = rng.uniform(0.85, 1.15, size=2)
     shear = rng.uniform(-0.25, 0.25)
     amp_y, amp_x = rng.uniform(0, 0.04 * h, size=2)

@@ -231,11 +231,8 @@ def model_pixels(
             picture = picture.resize((scaled, height), Image.Resampling.BILINEAR)
         arr = np.asarray(picture, dtype=np.float32)
         if scaled < width:
-            # Pad with the border's median, per channel.
-            border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
-            fill = np.median(border, axis=0)
             canvas = np.empty((height, width, *arr.shape[2:]), dtype=np.float32)
-            canvas[...] = fill
+            canvas[...] = border_median(arr)  # per channel
             left = (width - scaled) // 2
             canvas[:, left : left + scaled] = arr
             arr = canvas
@@ -245,6 +242,18 @@ def model_pixels(
     return np.asarray(picture, dtype=np.float32)
 
 
+def border_median(arr: np.ndarray) -> np.ndarray:
+    """The median of an (H, W) or (H, W, C) array's outermost pixels: one level, or one per
+    channel. What a canvas is padded or filled with, so the fill looks like its ground."""
+    return np.median(np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]]), axis=0)
+
+
+def border_fill(arr: np.ndarray) -> int | tuple[int, ...]:
+    """border_median as PIL takes a fill colour: a grey level, or one per channel."""
+    median = border_median(arr)
+    return int(median) if median.ndim == 0 else tuple(int(v) for v in median)
+
+
 def turned(
     picture: Image.Image, rotate: float = 0.0, shear: float = 0.0, fill: int | None = None
 ) -> Image.Image:
@@ -252,10 +261,7 @@ def turned(
     y above the bottom moves shear * y to the right), grown so nothing is cut, the new corners
     filled with ``fill`` or the border's median."""
     if fill is None:
-        arr = np.asarray(picture)
-        border = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
-        median = np.median(border, axis=0)
-        fill = int(median) if median.ndim == 0 else tuple(int(v) for v in median)
+        fill = border_fill(np.asarray(picture))
     if rotate:
         picture = picture.rotate(rotate, Image.Resampling.BILINEAR, expand=True, fillcolor=fill)
     if shear:
