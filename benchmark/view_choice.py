@@ -1,7 +1,7 @@
 """Which test-time views to add to ``+tta``, chosen on validation-seed samples only.
 
-    python -m benchmark.view_choice [--model universal] [--styles ...] [--n 300] [--first 4400]
-        [--rounds 3] [--out results/views/NAME]
+    python -m benchmark.view_choice [--model universal] [--training ...] [--families ...]
+        [--n 300] [--first 4400] [--rounds 3] [--out results/views/NAME]
     python -m benchmark.view_choice --first 5000 --add 'rotate=6;shear=-0.2' \
         [--folders data/foreign/wheezy,...]      # confirm a chosen set; read it elsewhere
 
@@ -28,12 +28,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from benchmark.evalsets import validation_sets
 from benchmark.folders import check_charset, open_labelled_folder
 from crnn.decode import ensemble, greedy_decode
 from crnn.recognizer import Recognizer
-from crnn.views import VIEWS, View, check_resize, view_batches
+from crnn.views import VIEWS, View, check_resize
 from generator.errors import UserError
 from generator.io import atomic_write_text
 
@@ -92,12 +93,6 @@ def parse_views(text: str) -> list[View]:
     return views
 
 
-def read_views(rec: Recognizer, images, views) -> list[np.ndarray]:
-    cfg = rec.config
-    batches = view_batches(images, cfg.height, cfg.width, cfg.resize, views, cfg.channels)
-    return [rec.log_probs_of(torch.from_numpy(b)) for b in batches]
-
-
 class Cache:
     """Per style: each view's log-probabilities, its greedy readings and the true texts."""
 
@@ -106,7 +101,7 @@ class Cache:
         self.views = list(views)
         self.sets = {}
         for name, images, texts in sets:
-            log_probs = read_views(rec, images, self.views)
+            log_probs = rec.view_log_probs(images, views=self.views)
             decoded = [greedy_decode(lp, rec.chars) for lp in log_probs]
             self.sets[name] = (log_probs, decoded, texts)
             print(name, "read", file=sys.stderr, flush=True)
@@ -217,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
         for path in folders:
             folder = open_labelled_folder(path, colour=rec.config.channels == 3)
             check_charset(folder, rec.chars, args.model)
-            sets.append((f"{folder.name} (third-party)", folder.images, folder.texts))
+            images = [Image.fromarray(a) for a in folder.images]
+            sets.append((f"{folder.name} (third-party)", images, folder.texts))
         cache = Cache(rec, sets, [*VIEWS, *candidates_in])
     except (UserError, OSError) as err:
         sys.exit(f"view_choice: error: {err}")
