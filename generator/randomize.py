@@ -209,8 +209,8 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
     # curves stay near the text's band. Half of them stand out more than the text, as that
     # curve does (a curve in the text's own colour costs 23 points, a darker one 33).
     if opted_in("sweep_curve"):
-        most = min(heavy(noise).curves[1], 2)
-        noise = replace(heavy(noise), curves=(1, most), curve_sweep=1.0)
+        noise = heavy(noise)
+        noise = replace(noise, curves=(1, min(noise.curves[1], 2)), curve_sweep=1.0)
         if not noise.clutter_contrast and d.chance(0.5):
             noise = replace(noise, clutter_contrast=d.integer(20, 80))
     amplitude = show("wave", 0.35, d(1, 4), 0.0)
