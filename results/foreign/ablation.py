@@ -164,8 +164,10 @@ def read(out: Path) -> None:
     from benchmark.folders import open_labelled_folder
     from crnn.recognizer import Recognizer
 
+    folders = sorted(p for p in out.glob("*") if (p / "variant.txt").exists())
+    if not folders:
+        sys.exit(f"ablation.py: {out} holds no rendered variants (run `render` first)")
     rec = Recognizer.load("universal")
-    folders = sorted(p for p in out.iterdir() if (p / "variant.txt").exists())
     generator = (folders[0] / "variant.txt").read_text().split("\n")[0]
     print(__doc__.split("\n\n")[0].replace("\n", " "))
     print(f"\n{generator}; shipped `universal`, greedy+tta, {N} images per variant (seed {SEED})\n")
@@ -184,7 +186,10 @@ def read(out: Path) -> None:
 if __name__ == "__main__":
     args = sys.argv[1:]
     if args[:1] == ["render"] and len(args) == 3 and args[1] in GENERATORS:
-        render(args[1], Path(args[2]))
+        try:
+            render(args[1], Path(args[2]))
+        except ImportError as err:  # the generators live in the peers' environment
+            sys.exit(f"ablation.py: {err.name} is not installed here (see benchmark/foreign.py)")
     elif args[:1] == ["read"] and len(args) == 2:
         read(Path(args[1]))
     else:

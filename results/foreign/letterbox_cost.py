@@ -4,6 +4,7 @@ PYTHONPATH=. python results/foreign/letterbox_cost.py > results/foreign/letterbo
 """
 
 import glob
+import sys
 import time
 
 import numpy as np
@@ -30,6 +31,8 @@ sets = {
         for p in sorted(glob.glob("data/foreign/multicolor/*.png"))[:100]
     ],
 }
+if not all(sets.values()):
+    sys.exit("letterbox_cost.py: no images in data/foreign/multicolor (benchmark/foreign.py)")
 print(__doc__.split("\n\n")[0])
 print("\n| images | whole crop preprocessing (RGB, 32x128) | letterbox alone (on the grey array) |")
 print("|---|---|---|")
