@@ -201,6 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         "training styles": [s for s in args.training.split(",") if s],
         "families": [s for s in args.families.split(",") if s],
     }
+    if not any(groups_in.values()):
+        parser.error("give at least one style (--training, --families): views are chosen on them")
     torch.set_num_threads(args.threads)
     try:
         rec = Recognizer.load(args.model)
