@@ -1,6 +1,7 @@
 """Which test-time views to add to ``+tta``, chosen on validation-seed samples only.
 
     python -m benchmark.view_choice [--model universal] [--training ...] [--families ...]
+        [--candidates turned|clipped]
         [--n 300] [--first 4400] [--rounds 3] [--out results/views/NAME]
     python -m benchmark.view_choice --first 5000 --add 'rotate=6;shear=-0.2' \
         [--folders data/foreign/wheezy,...]      # confirm a chosen set; read it elsewhere
@@ -13,10 +14,12 @@ candidate that raises the mean greedy+tta accuracy over styles most, added, then
 ``rounds`` rounds. Every style counts the same; the table shows the project's training styles
 and its held-out families apart, so a view that helps only one kind is seen as such.
 
-Candidates tilt the text line back (rotate), slant it back (shear), and widen or narrow it
-further than the current views do: where the shipped reader's families are read worst
-(results/families/readers.txt) — glyphs turned and pulled onto quadrilaterals, condensed and
-extended faces.
+Candidates (``--candidates turned``) tilt the text line back (rotate), slant it back (shear),
+and widen or narrow it further than the current views do: where the shipped reader's families
+are read worst (results/families/readers.txt) — glyphs turned and pulled onto quadrilaterals,
+condensed and extended faces. ``--candidates clipped``: the current views with the strongest ink
+clipped to a quantile of the ink (crnn.preprocess.ink_clipped), for clutter drawn stronger than
+the text.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +74,14 @@ CANDIDATES: tuple[View, ...] = (
     View(margin=0.3, hscale=1.3),
     View(margin=0.05, hscale=0.9),
 )
+# Ink clipped (crnn.preprocess.ink_clipped): each current view with its strongest ink clipped to
+# the ink's 0.3 quantile, and the plain view clipped further and less far.
+CLIPPED: tuple[View, ...] = (
+    *(replace(v, clip=0.3) for v in VIEWS),
+    View(clip=0.2),
+    View(clip=0.5),
+)
+CANDIDATE_SETS = {"turned": CANDIDATES, "clipped": CLIPPED}
 
 
 def parse_views(text: str) -> list[View]:
@@ -83,7 +95,7 @@ def parse_views(text: str) -> list[View]:
             key, sep, value = item.partition("=")
             if not sep or key.strip() not in View.__dataclass_fields__:
                 raise UserError(
-                    f"view {part!r}: use margin=, hscale=, rotate=, shear= (e.g. rotate=6)"
+                    f"view {part!r}: use margin=, hscale=, rotate=, shear=, clip= (e.g. rotate=6)"
                 )
             try:
                 dials[key.strip()] = float(value)
@@ -181,6 +193,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="forward-selection rounds")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
+        "--candidates",
+        choices=sorted(CANDIDATE_SETS),
+        default="turned",
+        help="the views to choose from: turned (rotate, shear, further widths; session 16) or "
+        "clipped (the current views with their strongest ink clipped; session 17)",
+    )
+    parser.add_argument(
         "--add",
         help="confirm one chosen set instead of choosing: views added to the current ones, "
         "';' apart, dials ',' apart (e.g. 'rotate=6;shear=-0.2')",
@@ -207,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rec = Recognizer.load(args.model)
         check_resize(rec.resize)
-        candidates_in = parse_views(args.add) if args.add else list(CANDIDATES)
+        candidates_in = parse_views(args.add) if args.add else list(CANDIDATE_SETS[args.candidates])
         styles = [s for names in groups_in.values() for s in names]
         sets = validation_sets(styles, args.n, args.first)
         folders = [f for f in args.folders.split(",") if f]

@@ -128,16 +128,26 @@ def content_box(
 # letterbox: flat bands padding a captcha out to a bigger canvas (multicolorcaptcha pastes its
 # 640x160 strip into a black 640x360), and frames drawn round it (kaptcha draws a 1 px border by
 # default). A band is rows (columns) from the edge inward within LETTERBOX_FLAT grey levels of one
-# colour, ending on a straight seam: each of the next SEAM_DEPTH rows differs from it by more
-# than EDGE_STEP along a run of at least LETTERBOX_SPAN of its length, at LETTERBOX_SEAM of that
-# run's pixels. It is cut if it is thick (at least LETTERBOX_MIN rows and LETTERBOX_SHARE of the
-# image: padding), or thin with a band of its colour on the opposite side too (a frame). A
-# captcha's own flat ground is neither: the row where its text begins is still mostly ground;
-# nor is the ground beyond a straight line or a glyph's stem at one canvas edge: thin, alone.
-LETTERBOX_FLAT = 2
+# colour, then at most LETTERBOX_RING rows that are so only at all but LETTERBOX_FILL of their
+# pixels, within EDGE_STEP (JPEG, kaptcha's default, rings along a seam: one block deep, in
+# luminance), ending on a straight seam: each of the next SEAM_DEPTH rows differs from the colour
+# by more than EDGE_STEP along a run of at least LETTERBOX_SPAN of its length, at LETTERBOX_SEAM of
+# that run's pixels, and the first of them steps away from the band's last row at once (a gradient
+# ground drifts off its first row's colour without a step). It is cut if it is thick (at least
+# LETTERBOX_MIN rows and LETTERBOX_SHARE of the image: padding), or thin with a band of its colour
+# on the opposite side too (a frame). A captcha's own flat ground is neither: the row where its
+# text begins is still mostly ground; nor is the ground beyond a straight line or a glyph's stem at
+# one canvas edge: thin, alone. Textured or dotted grounds are not flat beyond a few rows, and the
+# ring rows allowed after them never reach a thick band's depth.
+LETTERBOX_FLAT = 6
+LETTERBOX_RING = 8
+LETTERBOX_FILL = 0.98
 LETTERBOX_MIN = 3
 LETTERBOX_SHARE = 0.05
 LETTERBOX_SPAN = 0.6
+# Columns are read once the row bands are gone: a seam there runs the whole height, where a
+# glyph's stem after a flat margin (a seam 4 columns deep too) runs the text's height only.
+LETTERBOX_SPAN_INNER = 0.9
 LETTERBOX_SEAM = 0.95
 SEAM_DEPTH = 4
 LETTERBOX_KEEP = 0.1  # bands leaving less of a side than this are not padding: nothing is cut
@@ -151,23 +161,32 @@ def letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
     would hold the content box to the whole canvas, small text and all."""
     a = np.asarray(gray, dtype=np.int16)
 
-    def band(lines: np.ndarray) -> tuple[int, int]:
+    def band(lines: np.ndarray, least_span: float) -> tuple[int, int]:
         """(how many of ``lines``, from the edge inward, are flat in one colour and end on a
         straight seam, or 0; that colour)."""
         colour = int(np.median(lines[0]))
         n = 0
         while n < len(lines) and np.abs(lines[n] - colour).max() <= LETTERBOX_FLAT:
             n += 1
+        flat = n
+        while n < min(len(lines), flat + LETTERBOX_RING) and ringing(lines[n], colour):
+            n += 1
         if n == 0 or n + SEAM_DEPTH > len(lines):
             return 0, colour
-        return (n if all(seam(line, colour) for line in lines[n : n + SEAM_DEPTH]) else 0), colour
+        step = np.median(np.abs(lines[n] - lines[n - 1]))
+        seams = all(seam(line, colour, least_span) for line in lines[n : n + SEAM_DEPTH])
+        return (n if step > EDGE_STEP and seams else 0), colour
 
-    def seam(line: np.ndarray, colour: int) -> bool:
+    def ringing(line: np.ndarray, colour: int) -> bool:
+        off = np.count_nonzero(np.abs(line - colour) > EDGE_STEP)
+        return off <= (1 - LETTERBOX_FILL) * len(line)
+
+    def seam(line: np.ndarray, colour: int, least_span: float) -> bool:
         """Off the band's colour from its first to its last such pixel (bands on the other
         two sides run on past it), along most of the line, at nearly every pixel of that run."""
         off = np.flatnonzero(np.abs(line - colour) > EDGE_STEP)
         span = off[-1] + 1 - off[0] if len(off) else 0
-        return span >= LETTERBOX_SPAN * len(line) and len(off) >= LETTERBOX_SEAM * span
+        return span >= least_span * len(line) and len(off) >= LETTERBOX_SEAM * span
 
     def cut(near: tuple[int, int], far: tuple[int, int], length: int) -> tuple[int, int]:
         """The bands on two opposite sides that go: a thick one (padding), or thin ones of one
@@ -177,11 +196,13 @@ def letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
         return tuple(n if n >= least or frame else 0 for n, _ in (near, far))
 
     height, width = a.shape
-    top, under = cut(band(a), band(a[::-1]), height)
+    top, under = cut(band(a, LETTERBOX_SPAN), band(a[::-1], LETTERBOX_SPAN), height)
     if height - top - under < LETTERBOX_KEEP * height:  # two flat halves: nothing to keep
         top, under = 0, 0
     inner = a[top : height - under]
-    left, beyond = cut(band(inner.T), band(inner.T[::-1]), width)
+    left, beyond = cut(
+        band(inner.T, LETTERBOX_SPAN_INNER), band(inner.T[::-1], LETTERBOX_SPAN_INNER), width
+    )
     if width - left - beyond < LETTERBOX_KEEP * width:
         left, beyond = 0, 0
     return left, top, width - beyond, height - under
@@ -197,15 +218,20 @@ def model_pixels(
     channels: int = 1,
     rotate: float = 0.0,
     shear: float = 0.0,
+    clip: float = 0.0,
 ) -> np.ndarray:
     """Any PIL image -> float32 levels 0..255 at the model's input size: (H, W) luminance, or
     (H, W, 3) RGB when ``channels`` is 3 (the content box is found on luminance either way).
 
     ``margin`` (crop), ``hscale`` (pad, crop: the canvas widened by this factor first),
-    ``rotate`` (degrees, counter-clockwise) and ``shear`` (x moves by shear * rise) are the dials
-    of test-time views (crnn.views); their defaults are what training sees."""
+    ``rotate`` (degrees, counter-clockwise), ``shear`` (x moves by shear * rise) and ``clip``
+    (ink_clipped's quantile; 0: off) are the dials of test-time views (crnn.views); their
+    defaults are what training sees."""
     gray = image if image.mode == "L" else image.convert("L")
     picture = gray if channels == 1 else image.convert("RGB")
+    if clip:
+        picture = ink_clipped(picture, gray, clip)
+        gray = picture if channels == 1 else picture.convert("L")
     inside = None
     if (rotate or shear) and resize != "stretch":
         picture = turned(picture, rotate, shear)
@@ -240,6 +266,35 @@ def model_pixels(
     if picture.size != (width, height):
         picture = picture.resize((width, height), Image.Resampling.BILINEAR)
     return np.asarray(picture, dtype=np.float32)
+
+
+INK_STRONGEST = 0.99  # quantile of the ink's departures that the clipped ink is stretched to
+
+
+def ink_clipped(picture: Image.Image, gray: Image.Image, quantile: float) -> Image.Image:
+    """The picture with no ink stronger than the ``quantile`` of its ink: every pixel's
+    departure from the ground (the border's median) shrunk, in every channel alike, until its
+    luminance departs no further than that quantile of the departures of its ink pixels (those
+    more than EDGE_STEP off the ground). A curve or line drawn darker than the text it crosses
+    (wheezy.captcha's curve: its blue departs from the ground about half again as far as its
+    grey text) is what a reader follows first; clipped, it is no stronger than the strokes."""
+    g = np.asarray(gray, dtype=np.float32)
+    ground = float(border_median(g))
+    departure = np.abs(g - ground)
+    ink = departure[departure > EDGE_STEP]
+    if ink.size < MIN_EDGES:
+        return picture
+    level = max(float(np.quantile(ink, quantile)), EDGE_STEP + 1.0)
+    # Then every departure stretched back so the clipped ink is as strong as the strongest
+    # ink was: the strokes gain the contrast the curve had, rather than the curve losing it.
+    strongest = max(float(np.quantile(ink, INK_STRONGEST)), level)
+    scale = np.minimum(1.0, level / np.maximum(departure, 1e-6)) * (strongest / level)
+    a = np.asarray(picture, dtype=np.float32)
+    base = border_median(a)
+    if a.ndim == 3:
+        scale = scale[..., None]
+    out = base + (a - base) * scale
+    return Image.fromarray(np.clip(np.round(out), 0, 255).astype(np.uint8), picture.mode)
 
 
 def border_median(arr: np.ndarray) -> np.ndarray:

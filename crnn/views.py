@@ -35,13 +35,15 @@ class View:
     hscale: float = 1.0  # the canvas widened (> 1) or narrowed (< 1) before fitting
     rotate: float = 0.0  # degrees, counter-clockwise: undoes a tilted text line
     shear: float = 0.0  # rows slid sideways in proportion to their height: undoes a slant
+    clip: float = 0.0  # ink no stronger than this quantile of it (preprocess.ink_clipped); 0: off
 
     @property
     def name(self) -> str:
         turns = (f", rotate {self.rotate:g}" if self.rotate else "") + (
             f", shear {self.shear:g}" if self.shear else ""
         )
-        return f"margin {self.margin:g}, width x{self.hscale:g}{turns}"
+        clip = f", ink clipped at q{self.clip:g}" if self.clip else ""
+        return f"margin {self.margin:g}, width x{self.hscale:g}{turns}{clip}"
 
 
 # The first view is exactly what training sees, so a +tta decoder's base reading is the plain one.
@@ -96,6 +98,7 @@ def view_batches(
             channels=channels,
             rotate=v.rotate,
             shear=v.shear,
+            clip=v.clip,
         )
         for v in views
     ]

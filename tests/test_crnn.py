@@ -391,13 +391,16 @@ def test_public_dataset_and_collate_feed_ctc_loss(tmp_path):
         ("crop", "letterboxed"),
         ("crop", "framed"),
         ("crop", "transparent"),
+        ("crop", "letterboxed-jpeg"),
+        ("crop", "framed-jpeg"),
     ],
 )
 def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize, variant):
     """The snippet's own preprocessing, run against a stand-in onnxruntime that records the
     input it is given, equals crnn.preprocess for every resize mode (crop included: small text
     pasted off-centre in a big canvas; that canvas letterboxed in black bands; and its dark ink
-    on a transparent ground)."""
+    on a transparent ground; the bands and the frame served as JPEG, no longer flat)."""
+    import io
     from pathlib import Path
 
     from crnn.preprocess import model_pixels, normalise, read_image
@@ -420,17 +423,21 @@ def test_readme_snippet_prepares_the_input_as_the_library_does(tmp_path, resize,
     (tmp_path / "meta.json").write_text(json.dumps(meta))
     canvas = Image.new("L", (300, 120), 235)
     canvas.paste(render_sample(preset("easy"), 2, 0).image.convert("L").resize((80, 30)), (40, 70))
-    if variant == "letterboxed":
+    if variant.startswith("letterboxed"):
         boxed = Image.new("L", (360, 200), 0)
         boxed.paste(canvas, (20, 40))
         canvas = boxed
-    if variant == "framed":  # a 1 px black border, as kaptcha draws by default
+    if variant.startswith("framed"):  # a 1 px black border, as kaptcha draws by default
         canvas = canvas.copy()
         ImageDraw.Draw(canvas).rectangle([0, 0, canvas.width - 1, canvas.height - 1], outline=0)
     if variant == "transparent":  # black ink, opacity from darkness, on see-through black
         ink = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
         ink.putalpha(Image.eval(canvas, lambda v: 255 - v))
         canvas = ink
+    if variant.endswith("-jpeg"):  # kaptcha's default: the seams ring
+        data = io.BytesIO()
+        canvas.save(data, "JPEG", quality=75)
+        canvas = Image.open(io.BytesIO(data.getvalue()))
     canvas.save(tmp_path / "captcha.png")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, env=env, check=True)

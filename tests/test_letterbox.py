@@ -2,6 +2,8 @@
 first, and nothing else is (crnn.preprocess.letterbox); a transparent ground is laid on a colour
 its ink shows on (crnn.preprocess.on_ground)."""
 
+import io
+
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -78,6 +80,38 @@ def test_a_band_crossed_by_a_line_or_not_ending_on_a_seam_stays():
     half = _boxed(inner)
     half[30, 100:] = 0  # the seam row is band-coloured over 45 % of its width
     assert letterbox(half)[1] == 0
+
+
+def _jpeg(image: Image.Image, quality: int = 75) -> np.ndarray:
+    data = io.BytesIO()
+    image.save(data, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(data.getvalue())).convert("L"))
+
+
+def test_bands_and_frames_served_as_jpeg_are_cut_too():
+    """JPEG rings along a seam, so no band is exactly flat any more (kaptcha serves JPEG):
+    the cut still lands on the seam, within the row or two the ringing blurs."""
+    sample = render_sample(preset("medium"), 4, 3).image.convert("RGB")
+    w, h = sample.size
+    for quality in (90, 75, 50):
+        boxed = Image.new("RGB", (w, h + 70), (0, 0, 0))
+        boxed.paste(sample, (0, 40))
+        left, top, right, bottom = letterbox(_jpeg(boxed, quality))
+        assert (left, right) == (0, w) and abs(top - 40) <= 1 and abs(bottom - (40 + h)) <= 1
+        ground = tuple(int(v) for v in np.median(np.asarray(sample).reshape(-1, 3), axis=0))
+        canvas = Image.new("RGB", (w * 2, h * 2), ground)
+        canvas.paste(sample, (w // 2, h // 2))
+        ImageDraw.Draw(canvas).rectangle([0, 0, 2 * w - 1, 2 * h - 1], outline=(0, 0, 0))
+        assert letterbox(_jpeg(canvas, quality)) == (1, 1, 2 * w - 1, 2 * h - 1), quality
+
+
+def test_a_gradient_ground_is_no_band():
+    """Its first rows are within a JPEG's tolerance of one colour, and the rows after them are
+    not: but they drift there a level at a time, where a seam steps."""
+    a = np.repeat(np.linspace(255, 120, 60).astype(np.uint8)[:, None], 160, axis=1)
+    a[20:40, 30:130:12] = 20
+    assert letterbox(a) == (0, 0, 160, 60)
+    assert letterbox(a.T.copy()) == (0, 0, 60, 160)
 
 
 def test_the_model_input_of_a_letterboxed_captcha_is_the_captchas_own():

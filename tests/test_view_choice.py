@@ -14,6 +14,7 @@ def test_parse_views():
         View(rotate=6),
         View(shear=-0.2, hscale=1.3),
     ]
+    assert parse_views("hscale=1.3,clip=0.3") == [View(hscale=1.3, clip=0.3)]
     for bad in ("rotat=6", "rotate", "rotate=six"):
         with pytest.raises(UserError):
             parse_views(bad)

@@ -253,3 +253,33 @@ def test_turned_views_keep_the_plain_view_unchanged():
     assert np.array_equal(plain, preprocess_batch(images, 32, 128, "crop", channels=3))
     assert not np.array_equal(plain, turned_views)
     assert View(rotate=-6, shear=0.2).name == "margin 0.15, width x1, rotate -6, shear 0.2"
+
+
+def test_ink_clipped_brings_a_stronger_curve_to_the_texts_strength_by_hand():
+    """Ground 200; text at 120 (departs 80) on 300 pixels, a curve at 60 (departs 140) on 100.
+    The ink's 0.3 quantile is the text's 80 and its 0.99 quantile the curve's 140: the curve is
+    clipped to 80, then every departure is stretched by 140 / 80 — text and curve both 200 - 140
+    = 60, the ground untouched, a faint mark (departs 20, not ink) 200 - 35 = 165."""
+    from crnn.preprocess import ink_clipped
+
+    a = np.full((40, 100), 200, np.uint8)
+    a[10:13, :] = 120  # 300 text pixels
+    a[20, :] = 60  # 100 curve pixels
+    a[30, 5] = 180  # a faint mark
+    image = Image.fromarray(a)
+    out = np.asarray(ink_clipped(image, image, 0.3))
+    assert out[11, 50] == 60 and out[20, 50] == 60 and out[0, 0] == 200 and out[30, 5] == 165
+    rgb = Image.fromarray(np.stack([a, a, np.full_like(a, 100)], axis=-1))
+    out = np.asarray(ink_clipped(rgb, rgb.convert("L"), 0.3))
+    ground = out[0, 0]
+    assert tuple(ground) == (200, 200, 100)  # each channel about its own border median
+    blank = Image.new("L", (40, 20), 200)  # no ink at all: as it is
+    assert np.array_equal(np.asarray(ink_clipped(blank, blank, 0.3)), np.asarray(blank))
+
+
+def test_clipped_views_leave_the_plain_view_alone_and_name_themselves():
+    images = [render_sample(preset("universal"), 5, i).image for i in range(3)]
+    plain, clipped = view_batches(images, 32, 128, "crop", [View(), View(clip=0.3)], 3)
+    assert np.array_equal(plain, preprocess_batch(images, 32, 128, "crop", channels=3))
+    assert not np.array_equal(plain, clipped)
+    assert View(hscale=1.3, clip=0.3).name == "margin 0.15, width x1.3, ink clipped at q0.3"

@@ -8,8 +8,9 @@ Validation-seed samples (indices 6,000-6,149: no decision used them) of `univers
 default border), pasted into a canvas twice its size (small text in a big canvas), that canvas
 framed, letterboxed in black bands (padded to 16:9, as multicolorcaptcha pads its strip), and as
 black ink on a transparent ground (opacity from darkness); the letterboxed and framed ones also
-re-encoded as JPEG. "without" reads with both steps switched off (the preprocessing before
-session 16), "with" as the library reads now.
+re-encoded as JPEG (the cut allows for the ringing since session 17), and the plain one too.
+"without" reads with both steps switched off (the preprocessing before session 16), "with" as
+the library reads now.
 """
 
 from __future__ import annotations
@@ -72,9 +73,11 @@ VARIANTS = {
     "in a canvas twice its size, framed": lambda im: framed(big(im)),
     "letterboxed to 16:9 in black": letterboxed,
     "black ink on a transparent ground": transparent,
-    # Served as JPEG (kaptcha's default), the bands and frames are no longer flat: not cut yet.
+    # Served as JPEG (kaptcha's default), the bands and frames ring at their seams.
     "letterboxed, then JPEG quality 75": lambda im: jpeg(letterboxed(im)),
+    "letterboxed, then JPEG quality 50": lambda im: jpeg(letterboxed(im), 50),
     "in a canvas twice its size, framed, then JPEG quality 75": lambda im: jpeg(framed(big(im))),
+    "as rendered, then JPEG quality 75": jpeg,
 }
 
 
