@@ -7,7 +7,6 @@ what the interrupted one would have seen, whatever the number of workers.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from generator.stream import shard_indices
 from generator.torch_stream import consumer_id
 
 from .augment import augmenter
-from .preprocess import preprocess, preprocess_batch
+from .preprocess import preprocess, preprocess_batch, read_image
 
 
 class DataError(UserError):
@@ -180,8 +179,8 @@ class DiskBatches(_BatchStream):
             if self._packed is None:  # opened lazily: each DataLoader worker maps its own view
                 self._packed = np.load(self.packed_path, mmap_mode="r")
             return Image.fromarray(np.asarray(self._packed[k]))
-        with Image.open(io.BytesIO(read_member(self.root, self.files[k]))) as im:
-            return im.convert("L" if self.channels == 1 else "RGB")
+        image = read_image(read_member(self.root, self.files[k]), self.files[k])
+        return image.convert("L" if self.channels == 1 else "RGB")
 
     def batch(self, j: int) -> Batch:
         picked = epoch_batch(self.seed, j, len(self.texts), self.batch_size).tolist()
@@ -324,8 +323,8 @@ class CaptchaDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, k: int):
         record = self.records[k]
-        with Image.open(io.BytesIO(read_member(self.root, record["file_name"]))) as im:
-            image = im.convert("L" if self.channels == 1 else "RGB")
+        image = read_image(read_member(self.root, record["file_name"]), record["file_name"])
+        image = image.convert("L" if self.channels == 1 else "RGB")
         if self.transform is not None:
             image = self.transform(image)
         array = preprocess(image, self.height, self.width, self.resize, channels=self.channels)

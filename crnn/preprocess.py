@@ -34,8 +34,8 @@ def read_image(item: str | Path | bytes | Image.Image, name: str | None = None) 
     """A decoded image from a path, raw bytes or an image. Its size is checked before decoding,
     so a decompression bomb never reaches memory; every failure is one ImageInputError line."""
     if isinstance(item, Image.Image):
-        return on_ground(item)
-    name = name or ("image" if isinstance(item, bytes) else str(item))
+        return on_ground(eight_bit(item))
+    name = name or ("given as bytes" if isinstance(item, bytes) else str(item))
     source = io.BytesIO(item) if isinstance(item, bytes) else item
     try:
         with Image.open(source) as im:
@@ -45,18 +45,45 @@ def read_image(item: str | Path | bytes | Image.Image, name: str | None = None) 
                     f"{name}: {w}x{h} is too large to be a captcha (max side {MAX_SIDE})"
                 )
             im.load()
-            return on_ground(im)
+            return on_ground(eight_bit(im))
     except FileNotFoundError:
         raise ImageInputError(f"image not found: {name}") from None
     except IsADirectoryError:
         raise ImageInputError(f"{name} is a directory, not an image") from None
     except Image.DecompressionBombError:
         raise ImageInputError(f"{name}: too large to be a captcha (max side {MAX_SIDE})") from None
-    except (UnidentifiedImageError, OSError) as err:
+    except UnidentifiedImageError:
+        raise ImageInputError(f"cannot read image {name}: not an image file") from None
+    except OSError as err:  # truncated or corrupt image data
         raise ImageInputError(f"cannot read image {name}: {err}") from None
 
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as PIL's convert("L")
+
+
+SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def eight_bit(image: Image.Image) -> Image.Image:
+    """An image in a mode the rest of preprocessing reads as it looks: 16-bit and 32-bit grey
+    scaled to 8 bits (PIL's own conversion clips every level above 255 to white, so a 16-bit
+    PNG captcha would reach the model blank), float grey in 0..1 or 0..255 likewise; CMYK,
+    YCbCr, LAB and HSV (a CMYK JPEG, say) as RGB; premultiplied alpha as straight alpha. 8-bit
+    images come back as they are."""
+    mode = image.mode
+    if mode in SIXTEEN_BIT or mode in ("I", "F"):
+        a = np.asarray(image, dtype=np.float64)
+        top = float(a.max()) if a.size else 0.0
+        if mode == "F" and top <= 1.0:
+            a = a * 255.0  # float grey in 0..1
+        elif mode in SIXTEEN_BIT or top > 255.0:
+            a = a / 257.0  # 16-bit levels (PIL loads some 16-bit PNGs as 32-bit "I")
+        return Image.fromarray(np.clip(np.round(a), 0, 255).astype(np.uint8), "L")
+    if mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        return image.convert("RGB")
+    if mode in ("RGBa", "La"):
+        return image.convert("RGBA" if mode == "RGBa" else "LA")
+    return image
 
 
 def on_ground(image: Image.Image) -> Image.Image:

@@ -24,7 +24,7 @@ from .preprocess import ImageInputError, preprocess_batch, read_image
 from .registry import resolve_model
 from .views import VIEWS, View, view_batches
 
-_READABLE_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "RGBX", "I;16", "I"}
+_READABLE_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX"}  # after read_image
 _MIN_SIDE = 12
 _MAX_ASPECT_DRIFT = 2.5
 
@@ -71,7 +71,7 @@ class Recognizer:
         return self.config.resize
 
     def _open(self, item: str | Path | Image.Image) -> Image.Image:
-        name = "image" if isinstance(item, Image.Image) else str(item)
+        name = "image" if isinstance(item, Image.Image | bytes) else str(item)
         image = read_image(item)
         if image.mode not in _READABLE_MODES:
             raise ImageInputError(f"{name}: mode {image.mode} is not grayscale or RGB")
@@ -87,8 +87,6 @@ class Recognizer:
                 f"{name}: {w}x{h} is far from the {self.source_size[0]}x{self.source_size[1]} "
                 "captchas this model was trained on"
             )
-        if image.mode in ("I;16", "I"):  # 16-bit grayscale: scale to 8 bits first
-            image = Image.fromarray((np.asarray(image, np.float32) / 257).astype(np.uint8))
         return image
 
     def log_probs(

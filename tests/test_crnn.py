@@ -171,12 +171,10 @@ def test_recognizer_matches_the_raw_model(trained_model):
 def test_recognizer_rejects_bad_images(trained_model, tmp_path):
     rec = Recognizer.load(trained_model)
     (tmp_path / "text.png").write_text("not an image")
-    Image.new("CMYK", (160, 60)).save(tmp_path / "cmyk.jpg")
     Image.new("L", (8, 8)).save(tmp_path / "small.png")
     Image.new("L", (600, 20)).save(tmp_path / "wide.png")
     for name, message in (
         ("text.png", "cannot read image"),
-        ("cmyk.jpg", "mode CMYK"),
         ("small.png", "too small"),
         ("wide.png", "far from the 160x60"),
         ("missing.png", "image not found"),
