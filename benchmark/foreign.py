@@ -20,8 +20,16 @@ captcha package's files: it lives in an environment of its own,
     python -m venv peerdj && peerdj/bin/pip install django-simple-captcha ddddocr
     peerdj/bin/python benchmark/foreign.py render --out data/foreign --only django-simple
 
+svg-captcha is a Node.js package (npm): its folder needs node, the package, and CairoSVG in the
+peer environment to rasterise the SVG it draws,
+
+    npm install --prefix peer-node svg-captcha@1.4.0 && peer/bin/pip install cairosvg
+    NODE_PATH=peer-node/node_modules peer/bin/python benchmark/foreign.py render \
+        --out data/foreign --n 400 --only svg-captcha
+
 wheezy.captcha, claptcha, django-simple-captcha and multicolorcaptcha draw from Python's global
-``random``, which the script seeds; the captcha package (>= 0.7.1) draws from ``secrets``, which
+``random``, which the script seeds (svg-captcha's Math.random is replaced by a generator seeded
+from it: benchmark/svg_captcha.js); the captcha package (>= 0.7.1) draws from ``secrets``, which
 the script points at a seeded generator while it renders (as generator/captcha_backend.py does),
 so every folder regenerates byte for byte.
 """
@@ -145,12 +153,39 @@ def _multicolor(fonts):
     return draw
 
 
+def _svg_captcha(fonts):
+    """svg-captcha (npm, Node.js), rasterised by CairoSVG at its own size: the SVG a page
+    inlines, as a browser shows it. Needs node and NODE_PATH naming a node_modules folder with
+    svg-captcha 1.4.0 (``npm install --prefix peer-node svg-captcha@1.4.0``)."""
+    import io
+    import os
+    import shutil
+    import subprocess
+
+    import cairosvg
+    from PIL import Image
+
+    if shutil.which("node") is None or not os.environ.get("NODE_PATH"):
+        raise ImportError("svg-captcha needs node and NODE_PATH (its node_modules folder)")
+    script = Path(__file__).with_name("svg_captcha.js")
+
+    def draw(text):
+        seed = str(random.getrandbits(32))
+        svg = subprocess.run(
+            ["node", str(script), text, seed], capture_output=True, check=True
+        ).stdout
+        return Image.open(io.BytesIO(cairosvg.svg2png(bytestring=svg))), text
+
+    return draw
+
+
 GENERATORS = {
     "wheezy": _wheezy,
     "captcha-default": _captcha_default,
     "claptcha": _claptcha,
     "django-simple": _django_simple,
     "multicolor": _multicolor,
+    "svg-captcha": _svg_captcha,
 }
 
 
