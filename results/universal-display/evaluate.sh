@@ -6,6 +6,6 @@
 # foreign.sh, once the decision is written.
 set -euo pipefail
 export BASE=universal M=${M:-runs/universal-d1} R=${R:-results/universal-display}
-export FIRST_A=6800 FIRST_B=6800 NAME=families
+export FIRST_A=${FIRST:-6800} FIRST_B=${FIRST:-6800} NAME=families
 export STYLE=results/universal-display/display-held.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/mixed-faces.toml,examples/glyph-width.toml,examples/tumble.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml
 exec "$(dirname "$0")/../universal-hue/evaluate.sh"
