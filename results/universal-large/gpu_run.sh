@@ -21,6 +21,11 @@
 # where the CPU gave 190-360k; judged by a rule written before it, as results/universal-broad's
 # was (sweep-curve, quad-warp, mixed-faces and glyph-width, the families the shipped reader reads
 # worst, are the ones to watch; results/universal-c1 is the same mixture and rate at CPU scale).
+# Since session 17, add the display faces beside it: results/universal-display/display-broad.toml
+# in STYLES (its fonts are a folder of Debian font files: `cp -rL runs/fonts-display
+# fonts-display-files`, carry that folder, and point the toml's text.fonts at it; 7 MB), as in
+# results/universal-display's d2 (d1, without the broad mixture, took the truly held-out
+# svg-captcha from 0.278 to 0.460 on CPU but let the families drift).
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
