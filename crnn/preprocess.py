@@ -164,8 +164,9 @@ def content_box(
 # LETTERBOX_MIN rows and LETTERBOX_SHARE of the image: padding), or thin with a band of its colour
 # on the opposite side too (a frame). A captcha's own flat ground is neither: the row where its
 # text begins is still mostly ground; nor is the ground beyond a straight line or a glyph's stem at
-# one canvas edge: thin, alone. Textured or dotted grounds are not flat beyond a few rows, and the
-# ring rows allowed after them never reach a thick band's depth.
+# one canvas edge: thin, alone. A textured or dotted ground may pass as ring rows for up to
+# LETTERBOX_RING lines (deep enough to count as thick on a small canvas); what keeps it uncut is
+# the seam and its step, which a captcha's own rows do not make.
 LETTERBOX_FLAT = 6
 LETTERBOX_RING = 8
 LETTERBOX_FILL = 0.98
@@ -317,7 +318,7 @@ def ink_clipped(picture: Image.Image, gray: Image.Image, quantile: float) -> Ima
     strongest = max(float(np.quantile(ink, INK_STRONGEST)), level)
     scale = np.minimum(1.0, level / np.maximum(departure, 1e-6)) * (strongest / level)
     a = np.asarray(picture, dtype=np.float32)
-    base = border_median(a)
+    base = ground if picture is gray else border_median(a)  # a grey reader's: measured above
     if a.ndim == 3:
         scale = scale[..., None]
     out = base + (a - base) * scale
