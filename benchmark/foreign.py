@@ -171,10 +171,12 @@ def _svg_captcha(fonts):
 
     def draw(text):
         seed = str(random.getrandbits(32))
-        svg = subprocess.run(
-            ["node", str(script), text, seed], capture_output=True, check=True
-        ).stdout
-        return Image.open(io.BytesIO(cairosvg.svg2png(bytestring=svg))), text
+        made = subprocess.run(["node", str(script), text, seed], capture_output=True)
+        if made.returncode != 0:  # svg-captcha not under NODE_PATH, say: node's error line
+            lines = made.stderr.decode(errors="replace").strip().splitlines() or ["?"]
+            said = next((line for line in lines if "Error" in line), lines[-1])
+            sys.exit(f"foreign.py: svg-captcha: node failed: {said.strip()}")
+        return Image.open(io.BytesIO(cairosvg.svg2png(bytestring=made.stdout))), text
 
     return draw
 

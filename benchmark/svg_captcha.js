@@ -6,6 +6,10 @@
 // noise lines, and the default 150x50 canvas's spacing kept for 4-6 characters.
 "use strict";
 const [text, seedText] = process.argv.slice(2);
+if (!text || !/^\d+$/.test(seedText || "")) {
+  console.error("usage: node benchmark/svg_captcha.js TEXT SEED (SEED a whole number)");
+  process.exit(2);
+}
 let state = Number(seedText) >>> 0;
 Math.random = function () {
   state = (state + 0x6d2b79f5) >>> 0;

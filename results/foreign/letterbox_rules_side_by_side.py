@@ -16,11 +16,16 @@ from crnn import preprocess
 from generator.sample import render_sample
 from generator.spec import preset
 
-if len(sys.argv) != 2:
+if len(sys.argv) != 2 or not sys.argv[1].endswith(".py"):
     sys.exit("usage: letterbox_rules_side_by_side.py OLD_PREPROCESS_PY")
-spec = importlib.util.spec_from_file_location("old_preprocess", sys.argv[1])
-old = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(old)
+try:
+    spec = importlib.util.spec_from_file_location("old_preprocess", sys.argv[1])
+    old = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old)
+except (OSError, SyntaxError, ImportError) as err:
+    sys.exit(f"letterbox_rules_side_by_side.py: cannot load {sys.argv[1]}: {err}")
+if not hasattr(old, "letterbox"):
+    sys.exit(f"letterbox_rules_side_by_side.py: {sys.argv[1]} has no letterbox()")
 arrays = [
     np.asarray(render_sample(preset("universal"), 3, i).image.convert("L")) for i in range(300)
 ]

@@ -60,7 +60,10 @@ LEAST = 0.7
 
 
 def faces(package: str) -> list[Path]:
-    listing = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True).stdout
+    try:
+        listing = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True).stdout
+    except OSError:
+        sys.exit("select_fonts.py: needs dpkg (a Debian machine with the font packages installed)")
     found = (Path(p) for p in listing.split() if p.lower().endswith((".ttf", ".otf")))
     return sorted(p for p in found if p.is_file())
 
@@ -85,6 +88,10 @@ def held_out(package: str, path: Path) -> bool:
 
 
 def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit(
+            "usage: select_fonts.py OUT_FOLDER (the train/ and held/ folders of links go there)"
+        )
     out = Path(sys.argv[1])
     rec = Recognizer.load("universal")
     rows, kept = [], {"train": [], "held": []}

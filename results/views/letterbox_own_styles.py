@@ -32,7 +32,12 @@ def jpeg(image: Image.Image, quality: int = 75) -> Image.Image:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else N
+    try:
+        n = int(sys.argv[1]) if len(sys.argv) > 1 else N
+    except ValueError:
+        n = 0
+    if n < 1 or len(sys.argv) > 2:
+        sys.exit("usage: letterbox_own_styles.py [SAMPLES_PER_STYLE, a positive number]")
     examples = sorted(Path("examples").glob("*.toml")) + sorted(
         Path("examples/full-alphabet").glob("*.toml")
     )
