@@ -196,6 +196,55 @@ def presets(
 
 
 @app.command()
+def fonts(
+    entries: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Face names, groups (@default, @wide, @system), font files, folders or .json "
+            "font lists, as in a spec's text.fonts. None: list the named faces."
+        ),
+    ] = None,
+    charset: Annotated[
+        str,
+        typer.Option(
+            help="Charset the faces must cover (a name such as upper_digits, or the "
+            "characters themselves)."
+        ),
+    ] = "upper_digits",
+    lock: Annotated[
+        Path | None,
+        typer.Option(
+            "--lock",
+            help="Write a font list of the covering faces (file, SHA-256, path) to this .json; "
+            "name it in text.fonts so the recipe renders the same bytes or refuses to run.",
+        ),
+    ] = None,
+) -> None:
+    """List the named faces, or what font entries resolve to; --lock freezes them in a font list."""
+    from .charset import Charset
+    from .fontlist import write_font_list
+    from .fonts import named_faces, resolve_fonts
+
+    if not entries:
+        if lock is not None:
+            fail(PROG, "--lock needs the font entries to freeze (e.g. @system or a folder)")
+        for name, package, path in named_faces():
+            where = str(path) if path is not None else f"absent (pip install {package})"
+            typer.echo(f"{name:28} {package:22} {where}")
+        return
+    if lock is not None and lock.suffix.lower() != ".json":
+        fail(PROG, f"--lock writes a .json font list, not {lock.name}")
+    choice = resolve_fonts(tuple(entries), Charset.resolve(charset).chars)
+    for path in choice.paths:
+        typer.echo(path)
+    for path, missing in choice.dropped:
+        typer.echo(f"dropped {path}: it lacks {missing!r}", err=True)
+    if lock is not None:
+        write_font_list(lock, [Path(p) for p in choice.paths])
+        typer.echo(f"wrote {lock}: {len(choice.paths)} faces", err=True)
+
+
+@app.command()
 def legibility(
     difficulty: Annotated[
         str,

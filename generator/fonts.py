@@ -10,7 +10,9 @@ A spec's ``text.fonts`` entries are face names, files, folders, or groups:
 - ``@default`` — the 14 classic faces the presets use (the empty list means this too);
 - ``@wide`` — those plus 40 faces of 12 more families from font packages (domain randomisation);
 - ``@system`` — opt-in: every font fontconfig (``fc-list``) or the standard font folders know on
-  this machine. Output then depends on the machine, so it is never part of a preset.
+  this machine. Output then depends on the machine, so it is never part of a preset;
+- a ``.json`` font list (generator/fontlist.py): machine fonts named by file, package and SHA-256,
+  checked before use, so a recipe made from them renders the same bytes or refuses to run.
 """
 
 from __future__ import annotations
@@ -107,6 +109,16 @@ def wide_pool() -> dict[str, Path]:
     return {**default_pool(), **_present(_WIDE_POOL)}
 
 
+def named_faces() -> list[tuple[str, str, Path | None]]:
+    """(face name, package, file or None when the package is absent) of every named face."""
+    rows = []
+    for name, (package, rel) in {**_DEFAULT_POOL, **_WIDE_POOL}.items():
+        base = _package_dir(package)
+        path = base / rel if base is not None and (base / rel).is_file() else None
+        rows.append((name, package.replace("_", "-"), path))
+    return rows
+
+
 _SYSTEM_FOLDERS = (
     "/usr/share/fonts",
     "/usr/local/share/fonts",
@@ -181,6 +193,10 @@ def _expand(entry: str, pool: dict[str, Path]) -> list[Path]:
         return fonts
     if entry in pool:
         return [pool[entry]]
+    if entry.lower().endswith(".json"):
+        from .fontlist import resolve_font_list
+
+        return list(resolve_font_list(entry))
     path = Path(entry).expanduser()
     if path.is_dir():
         found = sorted(p for p in path.rglob("*") if p.suffix.lower() in FONT_SUFFIXES)
@@ -190,8 +206,8 @@ def _expand(entry: str, pool: dict[str, Path]) -> list[Path]:
     if path.is_file():
         return [path]
     raise FontError(
-        f"font {entry!r} is neither a file, a folder, a group ({', '.join(GROUPS)}) nor a face "
-        "name (`captchagen fonts` lists them)"
+        f"font {entry!r} is neither a file, a folder, a font list (.json), a group "
+        f"({', '.join(GROUPS)}) nor a face name (`captchagen fonts` lists them)"
     )
 
 

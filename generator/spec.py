@@ -56,7 +56,10 @@ class TextStyle:
     )
     fonts: tuple[str, ...] = field(
         default=(),
-        metadata={"doc": "default-pool face names, .ttf/.otf files or folders; empty = whole pool"},
+        metadata={
+            "doc": "face names, groups (@default, @wide, @system), .ttf/.otf files, folders or "
+            ".json font lists; empty = the default pool"
+        },
     )
     font_size: IntRange = _bounded((36, 44), 6, 400, "font em size in pixels before any shrinking")
     spacing: FloatRange = _bounded(

@@ -48,7 +48,7 @@ def test_user_font_files_and_folders(tmp_path):
 
 
 def test_missing_font_is_a_clear_error(tmp_path):
-    with pytest.raises(FontError, match="neither a file, a folder, a group"):
+    with pytest.raises(FontError, match="neither a file, a folder"):
         resolve_fonts(("/no/such/font.ttf",), "ABC")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FontError, match="holds no"):

@@ -6,6 +6,11 @@ can tell at all, split by name into faces to train on and faces held out.
     PYTHONPATH=. python results/universal-display/select_fonts.py runs/fonts-display \\
         > results/universal-display/fonts.txt
 
+It writes the two sides as folders of links (OUT/train, OUT/held) and as font lists beside this
+script (display-train.fonts.json, display-held.fonts.json: each face's file, SHA-256 and Debian
+package), which the style files name: a run made from them renders the same faces on any
+machine with these packages, or refuses to run and says which packages are missing.
+
 "At all": the 36 characters drawn plainly (black on white, four lines of nine) and read by the
 shipped `universal` reader, greedy; a face whose characters it reads under half right (1 -
 normalised edit distance) is dropped as a symbol or picture face mapped onto ASCII. This keeps
@@ -28,6 +33,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from crnn.recognizer import Recognizer
+from generator.fontlist import write_font_list
 from generator.fonts import FontError, missing_glyphs
 
 PACKAGES = [
@@ -94,7 +100,7 @@ def main() -> None:
         )
     out = Path(sys.argv[1])
     rec = Recognizer.load("universal")
-    rows, kept = [], {"train": [], "held": []}
+    rows, kept, sources = [], {"train": [], "held": []}, {}
     for package in PACKAGES:
         for path in faces(package):
             try:
@@ -122,6 +128,7 @@ def main() -> None:
                 continue
             part = "held" if held_out(package, path) else "train"
             kept[part].append(path)
+            sources[path] = package
             rows.append((package, path.name, f"{score:.2f}", part))
     for part, paths in kept.items():
         folder = out / part
@@ -130,6 +137,7 @@ def main() -> None:
             old.unlink()
         for k, path in enumerate(paths):
             (folder / f"{k:03d}-{path.name}").symlink_to(path)
+        write_font_list(Path(__file__).parent / f"display-{part}.fonts.json", paths, sources)
     print(__doc__.split("\n\n")[0].replace("\n", " "))
     print(f"\ntrain {len(kept['train'])} faces, held out {len(kept['held'])}\n")
     print("| package | face | plain read (char.) | use |")
