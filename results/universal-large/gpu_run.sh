@@ -22,10 +22,13 @@
 # was (sweep-curve, quad-warp, mixed-faces and glyph-width, the families the shipped reader reads
 # worst, are the ones to watch; results/universal-c1 is the same mixture and rate at CPU scale).
 # Since session 17, add the display faces beside it: results/universal-display/display-broad.toml
-# in STYLES (its fonts are a folder of Debian font files: `cp -rL runs/fonts-display
-# fonts-display-files`, carry that folder, and point the toml's text.fonts at it; 7 MB), as in
-# results/universal-display's d2 (d1, without the broad mixture, took the truly held-out
-# svg-captcha from 0.278 to 0.460 on CPU but let the families drift).
+# in STYLES, as in results/universal-display's d2/d3 (d1, without the broad mixture, took the
+# truly held-out svg-captcha from 0.278 to 0.460 on CPU but let the families drift). Its faces
+# are a font list of Debian font files (display-train.fonts.json, checked by SHA-256) that the
+# GPU machine lacks and cannot download: copy them into one folder here (`mkdir -p F && cp $(grep
+# -ho '"path": "[^"]*' results/universal-display/*.fonts.json | cut -d'"' -f4) F/` with
+# F=fonts-display-files, 7 MB), carry it, and set FONT_FILES=fonts-display-files: each listed
+# face is put at its recorded path.
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}
@@ -40,6 +43,17 @@ if [ -d .whl ] && [ -z "${NO_WHEELS:-}" ]; then
     export PYTHONPATH=/tmp/site:$PWD
 fi
 export PYTHONUNBUFFERED=1
+if [ -n "${FONT_FILES:-}" ]; then
+    FONT_FILES=$FONT_FILES python3 - <<'EOF'
+import glob, json, os, shutil
+for listed in glob.glob("results/*/*.fonts.json"):
+    for face in json.load(open(listed))["faces"]:
+        carried = os.path.join(os.environ["FONT_FILES"], face["file"])
+        if face.get("path") and not os.path.exists(face["path"]) and os.path.exists(carried):
+            os.makedirs(os.path.dirname(face["path"]), exist_ok=True)
+            shutil.copyfile(carried, face["path"])  # the font list checks its SHA-256 on use
+EOF
+fi
 python3 - <<'EOF'
 import os, torch
 from generator.fonts import default_pool, wide_pool
