@@ -26,6 +26,7 @@ from .views import VIEWS, View, view_batches
 
 _READABLE_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX"}  # after read_image
 _MIN_SIDE = 12
+ImageItem = str | Path | bytes | Image.Image  # a file, its encoded bytes, or a decoded image
 _MAX_ASPECT_DRIFT = 2.5
 
 
@@ -70,8 +71,12 @@ class Recognizer:
     def resize(self) -> str:
         return self.config.resize
 
-    def _open(self, item: str | Path | Image.Image) -> Image.Image:
-        name = "image" if isinstance(item, Image.Image | bytes) else str(item)
+    def _open(self, item: ImageItem) -> Image.Image:
+        name = (
+            "image"
+            if isinstance(item, Image.Image)
+            else ("image given as bytes" if isinstance(item, bytes) else str(item))
+        )
         image = read_image(item)
         if image.mode not in _READABLE_MODES:
             raise ImageInputError(f"{name}: mode {image.mode} is not grayscale or RGB")
@@ -89,9 +94,7 @@ class Recognizer:
             )
         return image
 
-    def log_probs(
-        self, images: Sequence[str | Path | Image.Image], batch_size: int = 256
-    ) -> np.ndarray:
+    def log_probs(self, images: Sequence[ImageItem], batch_size: int = 256) -> np.ndarray:
         """(N, T, C) log-probabilities for the images."""
         if batch_size < 1:
             raise ImageInputError("batch size must be at least 1")
@@ -109,7 +112,7 @@ class Recognizer:
 
     def view_log_probs(
         self,
-        images: Sequence[str | Path | Image.Image],
+        images: Sequence[ImageItem],
         batch_size: int = 256,
         views: Sequence[View] = VIEWS,
     ) -> list[np.ndarray]:
@@ -133,7 +136,7 @@ class Recognizer:
 
     def predict(
         self,
-        images: Sequence[str | Path | Image.Image],
+        images: Sequence[ImageItem],
         decoder: str | DecoderSpec = "greedy",
         constraints: Constraints | None = None,
         batch_size: int = 256,
