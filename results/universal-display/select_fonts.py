@@ -24,6 +24,7 @@ held-out faces make the probe's leave-one-out test style.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,22 @@ PACKAGES = [
     "fonts-yanone-kaffeesatz",
     "fonts-cabin",
 ]
+# The broad set (`--set broad`): every Latin font package of Debian's that is no symbol, CJK or
+# Indic font, whole text families and display faces alike; one package a line.
+BROAD_PACKAGES = Path(__file__).parent / "broad-packages.txt"
+# Faces the third-party generators we are measured on draw with (results/foreign): never trained
+# on, so those folders stay zero-shot. Whole-name patterns over the file's stem, lowercased with
+# spaces, dashes and underscores dropped: svg-captcha's Comismsh; wheezy's and claptcha's DejaVu
+# Sans Condensed; django-simple-captcha's Bitstream Vera; multicolorcaptcha's 48 faces (FreeFont,
+# Kaushan Script, Rampart One, Londrina, ...). Their packages (fonts-freefont-ttf,
+# fonts-kaushanscript, fonts-rampart) are left out of broad-packages.txt as well.
+THIRD_PARTY = re.compile(
+    r"comismsh|dejavusanscondensed\w*|vera(bd|bi|it|mobd|mobi|moit|mono|se|sebd)?"
+    r"|free(sans|serif|mono)\w*|kaushanscript\w*|rampartone\w*|londrina\w+|windsong\w*"
+    r"|stalinistone\w*|dawningofanewday|graduate\w*|monofett|comboregular|elsie(regular|black)"
+    r"|handjet\W?.*|aldrich\w*|bungeeoutline\w*|bonbon\w*|pixellari|digitalnumbers\w*"
+    r"|keypunch029\w*|fibelnord\w*|clayborn|tambourine\w*"
+)
 CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LINES = [CHARS[i : i + 9] for i in range(0, 36, 9)]
 # Half right let through faces whose letters are blobs (a first run, looked at in a preview):
@@ -93,16 +110,36 @@ def held_out(package: str, path: Path) -> bool:
     return hashlib.sha256(key.encode()).digest()[0] < 256 // 5
 
 
+def third_party(path: Path) -> bool:
+    key = path.stem.lower().replace(" ", "").replace("-", "").replace("_", "")
+    return THIRD_PARTY.fullmatch(key) is not None
+
+
 def main() -> None:
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    chosen = "display"
+    if len(args) == 3 and args[1] == "--set":
+        chosen = args.pop(2)
+        args.pop(1)
+    if len(args) != 1 or chosen not in ("display", "broad"):
         sys.exit(
-            "usage: select_fonts.py OUT_FOLDER (the train/ and held/ folders of links go there)"
+            "usage: select_fonts.py OUT_FOLDER [--set display|broad] (the train/ and held/ "
+            "folders of links go there)"
         )
-    out = Path(sys.argv[1])
+    out = Path(args[0])
+    packages = PACKAGES if chosen == "display" else BROAD_PACKAGES.read_text().split()
     rec = Recognizer.load("universal")
-    rows, kept, sources = [], {"train": [], "held": []}, {}
-    for package in PACKAGES:
+    rows, kept, sources, seen = [], {"train": [], "held": []}, {}, set()
+    for package in packages:
         for path in faces(package):
+            if third_party(path):
+                rows.append((package, path.name, "-", "dropped: a third-party generator's face"))
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest in seen:
+                rows.append((package, path.name, "-", "dropped: the same file as a face above"))
+                continue
+            seen.add(digest)
             try:
                 missing = missing_glyphs(path, CHARS)
             except FontError:
@@ -137,7 +174,7 @@ def main() -> None:
             old.unlink()
         for k, path in enumerate(paths):
             (folder / f"{k:03d}-{path.name}").symlink_to(path)
-        write_font_list(Path(__file__).parent / f"display-{part}.fonts.json", paths, sources)
+        write_font_list(Path(__file__).parent / f"{chosen}-{part}.fonts.json", paths, sources)
     print(__doc__.split("\n\n")[0].replace("\n", " "))
     print(f"\ntrain {len(kept['train'])} faces, held out {len(kept['held'])}\n")
     print("| package | face | plain read (char.) | use |")
