@@ -234,6 +234,8 @@ def fonts(
         return
     if lock is not None and lock.suffix.lower() != ".json":
         fail(PROG, f"--lock writes a .json font list, not {lock.name}")
+    if lock is not None and not lock.absolute().parent.is_dir():
+        fail(PROG, f"--lock: folder {lock.absolute().parent} does not exist")
     choice = resolve_fonts(tuple(entries), Charset.resolve(charset).chars)
     for path in choice.paths:
         typer.echo(path)
