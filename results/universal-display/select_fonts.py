@@ -176,6 +176,7 @@ def main() -> None:
             (folder / f"{k:03d}-{path.name}").symlink_to(path)
         write_font_list(Path(__file__).parent / f"{chosen}-{part}.fonts.json", paths, sources)
     print(__doc__.split("\n\n")[0].replace("\n", " "))
+    print(f"\nset: {chosen} ({len(packages)} packages)")
     print(f"\ntrain {len(kept['train'])} faces, held out {len(kept['held'])}\n")
     print("| package | face | plain read (char.) | use |")
     print("|---|---|---|---|")
