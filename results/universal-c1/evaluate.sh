@@ -4,7 +4,9 @@
 # (5,300-5,599): the five training styles, then the eight families in one table, then the levels.
 # The third-party folders are read afterwards, by foreign.sh, once the decision is written.
 set -euo pipefail
-export BASE=universal M=${M:-runs/universal-c1} R=${R:-results/universal-c1}
+# BASE: the reader judged against, `universal` when this ran; it is named universal-b1 since
+# session 18 shipped d3-half as `universal` (results/universal-display).
+export BASE=universal-b1 M=${M:-runs/universal-c1} R=${R:-results/universal-c1}
 export FIRST_A=5300 FIRST_B=5300 NAME=families
 export STYLE=examples/sweep-curve.toml,examples/quad-warp.toml,examples/mixed-faces.toml,examples/glyph-width.toml,examples/tumble.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml
 exec "$(dirname "$0")/../universal-hue/evaluate.sh"

@@ -5,7 +5,9 @@
 # families in one table, then the levels. The third-party folders are read afterwards, by
 # foreign.sh, once the decision is written.
 set -euo pipefail
-export BASE=universal M=${M:-runs/universal-d1} R=${R:-results/universal-display}
+# BASE: the reader judged against, `universal` when this ran; it is named universal-b1 since
+# session 18 shipped d3-half as `universal` (results/universal-display).
+export BASE=universal-b1 M=${M:-runs/universal-d1} R=${R:-results/universal-display}
 export FIRST_A=${FIRST:-6800} FIRST_B=${FIRST:-6800} NAME=families
 export STYLE=results/universal-display/display-held.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/mixed-faces.toml,examples/glyph-width.toml,examples/tumble.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml
 exec "$(dirname "$0")/../universal-hue/evaluate.sh"

@@ -5,7 +5,9 @@
 # and the four earlier families in one table. The third-party folders are read afterwards, by
 # foreign.sh, once the decision is written.
 set -euo pipefail
-export BASE=universal M=${M:-runs/universal-f1} R=${R:-results/universal-faces}
+# BASE: the reader judged against, `universal` when this ran; it is named universal-b1 since
+# session 18 shipped d3-half as `universal` (results/universal-display).
+export BASE=universal-b1 M=${M:-runs/universal-f1} R=${R:-results/universal-faces}
 export FIRST_A=3800 FIRST_B=3800 NAME=families
 export STYLE=examples/mixed-faces.toml,examples/quad-warp.toml,examples/tumble.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml
 exec "$(dirname "$0")/../universal-hue/evaluate.sh"

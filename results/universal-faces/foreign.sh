@@ -2,5 +2,7 @@
 # f1 on the third-party folders (results/foreign), read after the decision, paired against the
 # default it was judged against: results/universal-hue's script with BASE=universal.
 set -euo pipefail
-export BASE=universal M=${M:-runs/universal-f1} R=${R:-results/universal-faces}
+# BASE: the reader judged against, `universal` when this ran; it is named universal-b1 since
+# session 18 shipped d3-half as `universal` (results/universal-display).
+export BASE=universal-b1 M=${M:-runs/universal-f1} R=${R:-results/universal-faces}
 exec "$(dirname "$0")/../universal-hue/foreign.sh"
