@@ -29,7 +29,6 @@ from .jsonfile import JsonFileError, check_shape, read_json
 
 FORMAT = "captchabench-fontlist"
 VERSION = 1
-SUFFIX = ".json"
 _SHAPE = {
     "format": str,
     "version": int,
@@ -85,12 +84,17 @@ def resolve_font_list(list_path: str) -> tuple[Path, ...]:
     missing: list[dict] = []
     changed: list[str] = []
     for face in faces:
-        hint = Path(face.get("path") or "")
-        candidates = [hint] if face.get("path") and hint.name == face["file"] else []
-        if not (candidates and candidates[0].is_file()):
-            if machine is None:
-                machine = _by_name(system_fonts())
-            candidates = machine.get(face["file"], [])
+        hint = Path(face["path"]) if face.get("path") else None
+        if hint is not None and hint.name == face["file"] and hint.is_file():
+            if file_sha256(hint) == face["sha256"]:
+                resolved.append(hint)
+                continue
+            candidates = [hint]  # another version at the recorded path: look further
+        else:
+            candidates = []
+        if machine is None:
+            machine = _by_name(system_fonts())
+        candidates += [p for p in machine.get(face["file"], []) if p != hint]
         match = next((p for p in candidates if file_sha256(p) == face["sha256"]), None)
         if match is not None:
             resolved.append(match)

@@ -141,3 +141,16 @@ def test_cli_lists_named_faces_and_locks_entries(tmp_path, faces):
     assert not (tmp_path / "x.txt").exists()
     none = runner.invoke(app, ["fonts", "--lock", str(out)])
     assert none.exit_code != 0 and "needs the font entries" in none.output
+
+
+def test_a_changed_face_at_the_recorded_path_gives_way_to_the_right_copy_elsewhere(
+    tmp_path, faces, monkeypatch
+):
+    listed = tmp_path / "faces.json"
+    write_font_list(listed, faces[:1])
+    right = tmp_path / "elsewhere" / faces[0].name
+    right.parent.mkdir()
+    shutil.copy(faces[0], right)
+    faces[0].write_bytes(faces[0].read_bytes() + b"\0")  # the recorded path now holds other bytes
+    monkeypatch.setattr(fontlist, "system_fonts", lambda: (faces[0], right))
+    assert resolve_font_list(str(listed)) == (right,)
