@@ -71,14 +71,20 @@ def _by_name(candidates: tuple[Path, ...]) -> dict[str, list[Path]]:
     return found
 
 
+def read_font_list(list_path: str | Path) -> list[dict]:
+    """The faces a font list records (file, sha256, optional path and source), shape-checked."""
+    where = f"font list {list_path}"
+    try:
+        return _check(read_json(list_path, what=where), where)
+    except JsonFileError as err:
+        raise FontListError(str(err)) from None
+
+
 @functools.cache
 def resolve_font_list(list_path: str) -> tuple[Path, ...]:
     """The faces ``list_path`` names, in its order, each checked against its digest."""
     where = f"font list {list_path}"
-    try:
-        faces = _check(read_json(list_path, what=where), where)
-    except JsonFileError as err:
-        raise FontListError(str(err)) from None
+    faces = read_font_list(list_path)
     machine: dict[str, list[Path]] | None = None  # this machine's fonts, looked up once if needed
     resolved: list[Path] = []
     missing: list[dict] = []

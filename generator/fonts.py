@@ -90,13 +90,15 @@ def _package_dir(package: str) -> Path | None:
     return Path(found.origin).parent
 
 
+def _located(package: str, rel: str) -> Path | None:
+    """The file ``rel`` inside installed ``package``, or None when either is absent."""
+    base = _package_dir(package)
+    return base / rel if base is not None and (base / rel).is_file() else None
+
+
 def _present(table: dict[str, tuple[str, str]]) -> dict[str, Path]:
-    pool = {}
-    for name, (package, rel) in table.items():
-        base = _package_dir(package)
-        if base is not None and (base / rel).is_file():
-            pool[name] = base / rel
-    return pool
+    located = {name: _located(package, rel) for name, (package, rel) in table.items()}
+    return {name: path for name, path in located.items() if path is not None}
 
 
 def default_pool() -> dict[str, Path]:
@@ -111,12 +113,10 @@ def wide_pool() -> dict[str, Path]:
 
 def named_faces() -> list[tuple[str, str, Path | None]]:
     """(face name, package, file or None when the package is absent) of every named face."""
-    rows = []
-    for name, (package, rel) in {**_DEFAULT_POOL, **_WIDE_POOL}.items():
-        base = _package_dir(package)
-        path = base / rel if base is not None and (base / rel).is_file() else None
-        rows.append((name, package.replace("_", "-"), path))
-    return rows
+    return [
+        (name, package.replace("_", "-"), _located(package, rel))
+        for name, (package, rel) in {**_DEFAULT_POOL, **_WIDE_POOL}.items()
+    ]
 
 
 _SYSTEM_FOLDERS = (

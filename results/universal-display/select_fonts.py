@@ -34,7 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from crnn.recognizer import Recognizer
-from generator.fontlist import write_font_list
+from generator.fontlist import file_sha256, write_font_list
 from generator.fonts import FontError, missing_glyphs
 
 PACKAGES = [
@@ -135,7 +135,7 @@ def main() -> None:
             if third_party(path):
                 rows.append((package, path.name, "-", "dropped: a third-party generator's face"))
                 continue
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = file_sha256(path)
             if digest in seen:
                 rows.append((package, path.name, "-", "dropped: the same file as a face above"))
                 continue

@@ -45,9 +45,10 @@ fi
 export PYTHONUNBUFFERED=1
 if [ -n "${FONT_FILES:-}" ]; then
     FONT_FILES=$FONT_FILES python3 - <<'EOF'
-import glob, json, os, shutil
+import glob, os, shutil
+from generator.fontlist import read_font_list
 for listed in glob.glob("results/*/*.fonts.json"):
-    for face in json.load(open(listed))["faces"]:
+    for face in read_font_list(listed):
         carried = os.path.join(os.environ["FONT_FILES"], face["file"])
         if face.get("path") and not os.path.exists(face["path"]) and os.path.exists(carried):
             os.makedirs(os.path.dirname(face["path"]), exist_ok=True)
