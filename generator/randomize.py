@@ -141,6 +141,13 @@ def randomize(base: CaptchaSpec, rng: np.random.Generator) -> CaptchaSpec:
         narrow, wide = d(0.55, 0.8), d(1.25, 1.6)
         a = narrow if d.chance(0.5) else wide
         text = replace(text, glyph_width=(a, a))
+    # Glyphs in relief (opt-in, universal.relief): only a shaded edge or a 3D extrusion in
+    # the text's colour, the body left as ground and a faint outline around it, as embossed and
+    # shadowed display faces draw them. A reader trained on filled glyphs sees half a stroke.
+    # Deeper than 1 px only where the glyphs are big enough to keep their counters open.
+    if opted_in("relief"):
+        depth = d.integer(1, 3) if size_lo >= OUTLINE_MIN_SIZE else 1
+        text = replace(text, relief=1.0, relief_depth=(1, depth), hollow=0.0)
     inverted = family("inverted", INVERTED_SHARE)
     contrast = d(90, 150)
     bg_lo = d(150, 250)

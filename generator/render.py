@@ -599,6 +599,8 @@ def render_native(
     font = fonts[u.integer(0, len(fonts) - 1)]
     size = u.integer(*t.font_size)
     weight, hollow = _stroke_look(t, u)
+    # Drawn only where the spec asks for it, so every other spec renders as it always did.
+    relief = _relief_look(t, u) if t.relief else None
     v_offset = u(-t.v_offset, t.v_offset) if t.v_offset else 0.0
     # Drawn only where the spec asks for it, so every other spec renders as it always did.
     aspect = u(*t.glyph_width) if t.glyph_width != (1.0, 1.0) else 1.0
@@ -618,8 +620,12 @@ def render_native(
         rotation, shear = u(-t.rotation, t.rotation), u(-t.shear, t.shear)
         jitter = [u(-t.perspective, t.perspective) for _ in range(8)] if t.perspective else [0] * 8
         mask = _distort_glyph(glyph, glyph_size / raster, rotation, shear, jitter, aspect)
-        if face_weight or face_hollow:
+        if relief is not None:  # a relief draws its own outline
+            face_hollow = False
+        if face_weight or face_hollow or relief is not None:
             mask = _restroke(mask, face_weight, face_hollow)
+            if relief is not None:
+                mask = _relieve(mask, *relief)
             strokes.append(stroke_width(np.asarray(mask)))
         else:  # distortion keeps stroke widths close to the upright glyph's, scaled (a
             # condensed glyph's upright strokes narrow with it)
@@ -776,6 +782,46 @@ def _stroke_look(t: TextStyle, u: _Uniforms) -> tuple[int, bool]:
     uniform each, and none for a dial the style leaves off."""
     weight = u.integer(*t.weight) if t.weight != (0, 0) else 0
     return weight, bool(t.hollow) and u() < t.hollow
+
+
+# Where the light comes from, as the (x, y) step a relief moves the glyph by: the eight compass
+# points, so an extrusion runs along a row, a column or a diagonal.
+_COMPASS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
+
+
+def _relief_look(t: TextStyle, u: _Uniforms) -> tuple[int, tuple[int, int], float, bool] | None:
+    """Whether a sample's glyphs are drawn in relief and how: depth, direction, the outline's
+    opacity and whether the relief is an extrusion (else an engraved edge). Five uniforms when
+    drawn, one when not."""
+    if u() >= t.relief:
+        return None
+    depth = u.integer(*t.relief_depth)
+    step = _COMPASS[u.integer(0, len(_COMPASS) - 1)]
+    return depth, step, u(0.3, 0.6), u() < 0.5
+
+
+def _relieve(
+    mask: Image.Image, depth: int, step: tuple[int, int], outline: float, extruded: bool
+) -> Image.Image:
+    """The glyph in relief: its body left unpainted, the ink only where light falling along
+    ``step`` would shade it, plus its outline at ``outline`` opacity so the shape stays whole.
+    Engraved: the glyph less itself moved ``depth`` px (an edge up to ``depth`` wide on the
+    near side of every stroke that crosses the light). Extruded: the glyph moved 1..depth px
+    less the glyph (a solid 3D block behind it). Strokes parallel to the light get no edge at
+    all, as on a real embossed face; the outline is what keeps them."""
+    body = np.pad(np.asarray(mask, np.float32) / 255.0, depth)
+    # The padding keeps np.roll from wrapping ink round.
+    moved = np.roll(body, (depth * step[1], depth * step[0]), axis=(0, 1))
+    if extruded:  # every step in between too, so the block is solid
+        for k in range(1, depth):
+            moved = np.maximum(moved, np.roll(body, (k * step[1], k * step[0]), axis=(0, 1)))
+    edge = np.clip(moved - body if extruded else body - moved, 0.0, 1.0)
+    padded = Image.fromarray(np.round(body * 255).astype(np.uint8))
+    inner = np.asarray(padded.filter(ImageFilter.MinFilter(3)), np.float32) / 255.0
+    ink = np.maximum(edge, outline * (body - inner))
+    out = Image.fromarray(np.round(ink * 255).astype(np.uint8))
+    box = out.getbbox()
+    return out.crop(box) if box else mask
 
 
 def _restroke(mask: Image.Image, weight: int, hollow: bool) -> Image.Image:

@@ -95,6 +95,17 @@ class TextStyle:
         "probability that a sample's glyphs are outlines (each glyph's, where face_per_glyph"
         " draws it)",
     )
+    relief: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "probability that a sample's glyphs are drawn in relief instead of filled: only the"
+        " edge a light from one of eight directions would shade (engraved) or the glyph's"
+        " extrusion behind it (3D), in the text's colour, with a faint outline",
+    )
+    relief_depth: IntRange = _bounded(
+        (1, 3), 1, 8, "depth of a relief in pixels: the shaded edge's width, the extrusion's"
+    )
     face_per_glyph: float = _bounded(
         0.0,
         0.0,
@@ -202,6 +213,7 @@ OPT_IN_FAMILIES: tuple[str, ...] = (
     "mixed_faces",
     "glyph_width",
     "sweep_curve",
+    "relief",
 )
 # What the universal backend can hold out or force, one family at a time (bench transfer):
 # the captcha package's look, each noise family, each background kind, each warp, inversion,
@@ -297,6 +309,13 @@ class UniversalStyle:
         1.0,
         "share of samples with one or two curves as heavy as the text's strokes sweeping the"
         " canvas's full height (noise.curve_sweep), half of them darker than the text; opt-in",
+    )
+    relief: float = _bounded(
+        0.0,
+        0.0,
+        1.0,
+        "share of samples whose glyphs are drawn in relief, a shaded edge or an extrusion with a"
+        " faint outline instead of a filled body (text.relief); opt-in",
     )
 
 
@@ -468,6 +487,9 @@ _LATER_FIELD_NAMES: tuple[tuple[str, str], ...] = (
     ("universal", "glyph_width"),
     ("noise", "curve_sweep"),
     ("universal", "sweep_curve"),
+    ("text", "relief"),
+    ("text", "relief_depth"),
+    ("universal", "relief"),
 )
 # Their defaults in the plain form a spec's dict holds (a range default is a tuple there, a list
 # here), read off the sections' own defaults.
