@@ -8,14 +8,16 @@ look is not what defeats the reader. Here the generator itself renders fresh ima
 never a held-out folder's images or labels) with benchmark/foreign.py's recipe, and again with
 each ingredient removed, and the shipped reader reads every variant (greedy+tta). A development
 measurement, like results/families: it names the ingredients a training mixture lacks; nothing
-is trained on these images. Only the two development folders' generators are taken apart
-(wheezy.captcha for quad_warp and sweep_curve, multicolorcaptcha for cells and tumble);
-claptcha and django-simple-captcha stay held out.
+is trained on these images. Only the development folders' generators are taken apart
+(wheezy.captcha for quad_warp and sweep_curve, multicolorcaptcha for cells and tumble,
+svg-captcha for relief since session 19); claptcha and django-simple-captcha stay held out.
 
     peer/bin/python results/foreign/ablation.py render wheezy /tmp/wheezy-ablation
     PYTHONPATH=. python results/foreign/ablation.py read /tmp/wheezy-ablation \\
         > results/foreign/wheezy_ablation.txt
-    (the same with multicolor, /tmp/multicolor-ablation and multicolor_ablation.txt)
+    (the same with multicolor, /tmp/multicolor-ablation and multicolor_ablation.txt; and with
+    svg-captcha, svg_captcha_ablation.txt: NODE_PATH naming svg-captcha's node_modules, as
+    benchmark/foreign.py says)
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ MULTICOLOR = {
         "tile_lines": 0,
         "level": 0,
     },
+}
+
+# svg-captcha's options (benchmark/svg_captcha.js; "font" loads a face in place of Comismsh)
+SVG_CAPTCHA = {
+    "recipe (Comismsh, colour text on #cc9966, 2 noise lines)": {},
+    "no noise lines": {"noise": 0},
+    "no ground colour (transparent: laid on a ground before reading)": {"background": ""},
+    "DejaVu Sans in place of Comismsh": {"font": str(DEJAVU / REGULAR[0])},
+    "DejaVu Sans Bold in place of Comismsh": {"font": str(DEJAVU / REGULAR[1])},
+    "DejaVu Sans, no noise lines": {"font": str(DEJAVU / REGULAR[0]), "noise": 0},
 }
 
 
@@ -137,7 +149,41 @@ def _multicolor(change: dict):
     return make
 
 
-GENERATORS = {"wheezy": (WHEEZY, _wheezy), "multicolor": (MULTICOLOR, _multicolor)}
+def _svg_captcha(change: dict):
+    import io
+    import json
+    import os
+    import shutil
+    import subprocess
+
+    import cairosvg
+    from PIL import Image
+
+    if shutil.which("node") is None or not os.environ.get("NODE_PATH"):
+        sys.exit("ablation.py: svg-captcha needs node and NODE_PATH (see benchmark/foreign.py)")
+    script = Path(__file__).resolve().parents[2] / "benchmark" / "svg_captcha.js"
+    options = json.dumps(change)
+    alphabet = string.digits + string.ascii_uppercase
+    draws = random.Random(SEED)  # the same labels and layouts in every variant
+
+    def make():
+        text = "".join(draws.choice(alphabet) for _ in range(draws.randint(4, 6)))
+        seed = str(draws.getrandbits(32))
+        made = subprocess.run(["node", str(script), text, seed, options], capture_output=True)
+        if made.returncode != 0:
+            said = made.stderr.decode(errors="replace").strip().splitlines() or ["?"]
+            sys.exit(f"ablation.py: svg-captcha: node failed: {said[-1]}")
+        png = cairosvg.svg2png(bytestring=made.stdout)
+        return Image.open(io.BytesIO(png)).convert("RGBA"), text
+
+    return make
+
+
+GENERATORS = {
+    "wheezy": (WHEEZY, _wheezy),
+    "multicolor": (MULTICOLOR, _multicolor),
+    "svg-captcha": (SVG_CAPTCHA, _svg_captcha),
+}
 
 
 def render(generator: str, out: Path) -> None:
@@ -194,4 +240,4 @@ if __name__ == "__main__":
     elif args[:1] == ["read"] and len(args) == 2:
         read(Path(args[1]))
     else:
-        sys.exit("usage: ablation.py render wheezy|multicolor FOLDER | read FOLDER")
+        sys.exit("usage: ablation.py render wheezy|multicolor|svg-captcha FOLDER | read FOLDER")
