@@ -29,6 +29,11 @@
 # -ho '"path": "[^"]*' results/universal-display/*.fonts.json | cut -d'"' -f4) F/` with
 # F=fonts-display-files, 7 MB), carry it, and set FONT_FILES=fonts-display-files: each listed
 # face is put at its recorded path.
+# Since session 19, relief too (examples/universal-broad-relief.toml in place of the sweep
+# mixture, and examples/relief.toml as a style of its own): at a sixth of a CPU mixture and 1e-4
+# the reader learned nothing of it (results/universal-relief f1); as half the samples at 3e-4 it
+# gained 10 points on it and 26.5 on svg-captcha (p1). Give it a share near a third, at this
+# script's rate. INIT=universal now starts from the reader that shipped p1-half.
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The decision reads of results/universal-relief (its README's rule), in the rule's order: the
 # five training styles, relief, the eight earlier families and the held-out display faces, then
-# the levels; greedy and greedy+tta against the shipped `universal`. The third-party folders are
+# the levels; greedy and greedy+tta against the reader shipped then (d3-half). The third-party folders are
 # read afterwards, by foreign.sh, once the decision is written.
 # f1: as is. Its midpoint: M=runs/universal-f1-half R=results/universal-relief/f1-half FIRST=9500
 set -euo pipefail
-BASE=${BASE:-universal}
+# BASE: the reader judged against, `universal` when these ran; it is named universal-d3-half
+# since p1-half shipped as `universal`.
+BASE=${BASE:-universal-d3-half}
 M=${M:-runs/universal-f1}
 R=${R:-results/universal-relief/f1}
 FIRST=${FIRST:-9200}
