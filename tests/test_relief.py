@@ -8,6 +8,9 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from PIL import Image
 
 from generator import render
@@ -117,3 +120,50 @@ def test_the_relief_family_renders_whole_and_repeats():
     easy = preset("easy")
     with pytest.raises(SpecError, match="relief_depth"):
         dataclasses.replace(easy, text=dataclasses.replace(easy.text, relief_depth=(0, 2)))
+
+
+def _relief_by_sets(glyph: np.ndarray, depth: int, step, outline: float, extruded: bool):
+    """The relief worked out pixel by pixel on sets of coordinates, as an independent oracle:
+    the shaded set (the glyph less its copy moved ``depth`` px, or the copies moved 1..depth px
+    less the glyph), full ink; the glyph's pixels with a neighbour outside it, at the outline's
+    opacity; cropped to what is inked."""
+    body = {(int(y), int(x)) for y, x in zip(*np.nonzero(glyph), strict=True)}
+    dy, dx = step[1], step[0]
+    if extruded:
+        moved = {(y + k * dy, x + k * dx) for y, x in body for k in range(1, depth + 1)}
+        shaded = moved - body
+    else:
+        shaded = body - {(y + depth * dy, x + depth * dx) for y, x in body}
+    ring = {
+        (y, x)
+        for y, x in body
+        if any((y + a, x + b) not in body for a in (-1, 0, 1) for b in (-1, 0, 1))
+    }
+    inked = shaded | ring
+    top, left = min(y for y, _ in inked), min(x for _, x in inked)
+    h = max(y for y, _ in inked) - top + 1
+    w = max(x for _, x in inked) - left + 1
+    out = np.zeros((h, w), np.int32)
+    faint = int(np.round(np.float32(outline) * np.float32(255)))
+    for y, x in ring:
+        out[y - top, x - left] = faint
+    for y, x in shaded:
+        out[y - top, x - left] = 255
+    return out
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    arrays(np.bool_, st.tuples(st.integers(1, 12), st.integers(1, 12))),
+    st.integers(1, 4),
+    st.sampled_from(render._COMPASS),
+    st.floats(0.3, 0.6),
+    st.booleans(),
+)
+def test_a_relief_matches_its_definition_on_sets_for_any_glyph(
+    glyph, depth, step, outline, extruded
+):
+    assume(glyph.any())
+    mask = Image.fromarray(glyph.astype(np.uint8) * 255)
+    got = np.asarray(render._relieve(mask, depth, step, outline, extruded), np.int32)
+    assert np.array_equal(got, _relief_by_sets(glyph, depth, step, outline, extruded))
