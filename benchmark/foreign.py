@@ -153,11 +153,16 @@ def _multicolor(fonts):
     return draw
 
 
-def _svg_captcha(fonts):
-    """svg-captcha (npm, Node.js), rasterised by CairoSVG at its own size: the SVG a page
-    inlines, as a browser shows it. Needs node and NODE_PATH naming a node_modules folder with
-    svg-captcha 1.4.0 (``npm install --prefix peer-node svg-captcha@1.4.0``)."""
+def svg_captcha_drawer(options: dict | None = None, who: str = "foreign.py"):
+    """draw(text, seed): the captcha svg-captcha (npm, Node.js) draws for ``text`` with its
+    Math.random seeded by ``seed``, rasterised by CairoSVG at its own size: the SVG a page
+    inlines, as a browser shows it. ``options`` (benchmark/svg_captcha.js's JSON) change the
+    recipe, for results/foreign/ablation.py. Needs node and NODE_PATH naming a node_modules
+    folder with svg-captcha 1.4.0 (``npm install --prefix peer-node svg-captcha@1.4.0``);
+    raises ImportError without them. A failed draw exits with node's error line, named by
+    ``who``."""
     import io
+    import json
     import os
     import shutil
     import subprocess
@@ -168,17 +173,24 @@ def _svg_captcha(fonts):
     if shutil.which("node") is None or not os.environ.get("NODE_PATH"):
         raise ImportError("svg-captcha needs node and NODE_PATH (its node_modules folder)")
     script = Path(__file__).with_name("svg_captcha.js")
+    changes = [] if options is None else [json.dumps(options)]
 
-    def draw(text):
-        seed = str(random.getrandbits(32))
-        made = subprocess.run(["node", str(script), text, seed], capture_output=True)
+    def draw(text: str, seed: int):
+        made = subprocess.run(["node", str(script), text, str(seed), *changes], capture_output=True)
         if made.returncode != 0:  # svg-captcha not under NODE_PATH, say: node's error line
             lines = made.stderr.decode(errors="replace").strip().splitlines() or ["?"]
             said = next((line for line in lines if "Error" in line), lines[-1])
-            sys.exit(f"foreign.py: svg-captcha: node failed: {said.strip()}")
-        return Image.open(io.BytesIO(cairosvg.svg2png(bytestring=made.stdout))), text
+            sys.exit(f"{who}: svg-captcha: node failed: {said.strip()}")
+        return Image.open(io.BytesIO(cairosvg.svg2png(bytestring=made.stdout)))
 
     return draw
+
+
+def _svg_captcha(fonts):
+    """svg-captcha with benchmark/svg_captcha.js's recipe (svg_captcha_drawer), seeded from the
+    global generator as the Python peers are."""
+    draw = svg_captcha_drawer()
+    return lambda text: (draw(text, random.getrandbits(32)), text)
 
 
 GENERATORS = {

@@ -809,15 +809,14 @@ def _relieve(
     near side of every stroke that crosses the light). Extruded: the glyph moved 1..depth px
     less the glyph (a solid 3D block behind it). Strokes parallel to the light get no edge at
     all, as on a real embossed face; the outline is what keeps them."""
-    body = np.pad(np.asarray(mask, np.float32) / 255.0, depth)
-    # The padding keeps np.roll from wrapping ink round.
+    padded = np.pad(np.asarray(mask), depth)  # the padding keeps np.roll from wrapping ink round
+    body = padded.astype(np.float32) / 255.0
     moved = np.roll(body, (depth * step[1], depth * step[0]), axis=(0, 1))
     if extruded:  # every step in between too, so the block is solid
         for k in range(1, depth):
             moved = np.maximum(moved, np.roll(body, (k * step[1], k * step[0]), axis=(0, 1)))
     edge = np.clip(moved - body if extruded else body - moved, 0.0, 1.0)
-    padded = Image.fromarray(np.round(body * 255).astype(np.uint8))
-    inner = np.asarray(padded.filter(ImageFilter.MinFilter(3)), np.float32) / 255.0
+    inner = np.asarray(Image.fromarray(padded).filter(ImageFilter.MinFilter(3)), np.float32) / 255
     ink = np.maximum(edge, outline * (body - inner))
     out = Image.fromarray(np.round(ink * 255).astype(np.uint8))
     box = out.getbbox()

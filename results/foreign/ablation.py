@@ -150,31 +150,21 @@ def _multicolor(change: dict):
 
 
 def _svg_captcha(change: dict):
-    import io
-    import json
-    import os
-    import shutil
-    import subprocess
+    # benchmark/foreign.py draws it (node, svg_captcha.js, CairoSVG); this script runs from its
+    # own folder in the peers' environment, so the repository root goes on the path for it.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from benchmark.foreign import svg_captcha_drawer
 
-    import cairosvg
-    from PIL import Image
-
-    if shutil.which("node") is None or not os.environ.get("NODE_PATH"):
-        sys.exit("ablation.py: svg-captcha needs node and NODE_PATH (see benchmark/foreign.py)")
-    script = Path(__file__).resolve().parents[2] / "benchmark" / "svg_captcha.js"
-    options = json.dumps(change)
+    try:
+        draw = svg_captcha_drawer(change, who="ablation.py")
+    except ImportError as err:
+        sys.exit(f"ablation.py: {err} (see benchmark/foreign.py)")
     alphabet = string.digits + string.ascii_uppercase
     draws = random.Random(SEED)  # the same labels and layouts in every variant
 
     def make():
         text = "".join(draws.choice(alphabet) for _ in range(draws.randint(4, 6)))
-        seed = str(draws.getrandbits(32))
-        made = subprocess.run(["node", str(script), text, seed, options], capture_output=True)
-        if made.returncode != 0:
-            said = made.stderr.decode(errors="replace").strip().splitlines() or ["?"]
-            sys.exit(f"ablation.py: svg-captcha: node failed: {said[-1]}")
-        png = cairosvg.svg2png(bytestring=made.stdout)
-        return Image.open(io.BytesIO(png)).convert("RGBA"), text
+        return draw(text, draws.getrandbits(32)).convert("RGBA"), text
 
     return make
 
