@@ -21,6 +21,8 @@ from generator.errors import UserError
 
 
 def main(run: Path, out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} is a file: name a new folder")
     if out.exists() and any(out.iterdir()):
         raise UserError(f"{out} is not empty: name a new folder")
     _, document = load_model(run)
