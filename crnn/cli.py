@@ -408,6 +408,39 @@ def interpolate(
 
 
 @app.command()
+def soup(
+    models: Annotated[
+        list[str],
+        typer.Argument(
+            help="Two or more models of one shape and alphabet, fine-tuned from one start: "
+            "pretrained names, run directories or .safetensors files."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    weights: Annotated[
+        str | None,
+        typer.Option(help="One non-negative weight per model, e.g. 2,1,1 (default: equal)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a model already in --out (refused without this).")
+    ] = False,
+) -> None:
+    """Average several fine-tunes of one reader, weight by weight (a model soup, Wortsman et
+    al. 2022): one reader of the same size that reads at the same cost. The first model's
+    config travels with it; every ingredient's weights digest is recorded in its config."""
+    from crnn.interpolate import soup_models
+
+    parsed = None
+    if weights is not None:
+        try:
+            parsed = [float(w) for w in weights.split(",")]
+        except ValueError:
+            fail(PROG, f"--weights must be numbers like 2,1,1; got {weights!r}")
+    written = soup_models(models, parsed, out, overwrite)
+    typer.echo(f"wrote {written} ({len(models)} models)")
+
+
+@app.command()
 def widen(
     arch: Annotated[str, typer.Argument(help="The wider architecture, e.g. medium.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],

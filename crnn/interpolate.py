@@ -9,11 +9,16 @@ readers in between: (1 - alpha) * start + alpha * tuned keeps most of what the s
 most of what the fine-tuning taught. How far to go is a property of the data (few or unlike
 images: stay near the start; many: go most of the way), so ``choose_alpha`` picks it on
 labelled images the fine-tuning never saw.
+
+The same arithmetic over more than two readers is a model soup (Wortsman et al., ICML 2022):
+the weighted mean of several fine-tunes of one start (``average``, ``crnn soup``), one reader
+of the same size that reads at the same cost.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,18 +40,62 @@ def _check_alpha(alpha: float) -> None:
         raise InterpolationError(f"alpha must be between 0 and 1, got {alpha}")
 
 
+def _check_weights(n_models: int, weights: Sequence[float]) -> None:
+    if n_models < 2 or len(weights) != n_models:
+        raise InterpolationError(
+            f"a mean of models needs two or more and a weight for each; got {n_models} models "
+            f"and {len(weights)} weights"
+        )
+    # `not w >= 0` also refuses NaN; an infinite weight would make every tensor NaN.
+    if any(not (w >= 0 and math.isfinite(w)) for w in weights) or not sum(weights) > 0:
+        raise InterpolationError(
+            f"weights must be finite, non-negative and not all 0; got {list(weights)}"
+        )
+
+
+def _state_dicts(models: Sequence[CRNN]) -> list[dict[str, torch.Tensor]]:
+    """Every model's state dict, once each is known to have the first one's shape and alphabet."""
+    dicts = [m.state_dict() for m in models]
+    first = dicts[0]
+    for model, d in zip(models[1:], dicts[1:], strict=True):
+        # max_label may differ (a fine-tuning records its own labels' longest); weights may not.
+        same_shapes = d.keys() == first.keys() and all(d[k].shape == first[k].shape for k in d)
+        if model.config.charset != models[0].config.charset or not same_shapes:
+            raise InterpolationError(
+                "the models differ in shape or alphabet; only a model and its own fine-tuned "
+                "copies can be mixed"
+            )
+    return dicts
+
+
+def average(models: Sequence[CRNN], weights: Sequence[float]) -> CRNN:
+    """A new model whose weights are sum(w_i * model_i) / sum(w_i), tensor by tensor
+    (BatchNorm's running statistics too; integer counters are taken from the last model).
+    Every model must have the first one's shape and alphabet."""
+    _check_weights(len(models), weights)
+    dicts = _state_dicts(models)
+    total = float(sum(weights))
+    mixed = {}
+    for name, value in dicts[-1].items():
+        if not value.is_floating_point():
+            mixed[name] = value.clone()
+            continue
+        acc = torch.zeros_like(value, dtype=torch.float64)
+        for d, w in zip(dicts, weights, strict=True):
+            acc += (w / total) * d[name].double()
+        mixed[name] = acc.to(value.dtype)
+    model = copy.deepcopy(models[-1])
+    model.load_state_dict(mixed)
+    return model.eval()
+
+
 def interpolate(start: CRNN, tuned: CRNN, alpha: float) -> CRNN:
     """A new model with weights (1 - alpha) * start + alpha * tuned, tensor by tensor
     (BatchNorm's running statistics too; integer counters are taken from ``tuned``)."""
     _check_alpha(alpha)
-    a, b = start.state_dict(), tuned.state_dict()
-    # max_label may differ (a fine-tuning records its own labels' longest); weights may not.
-    same_shapes = a.keys() == b.keys() and all(a[k].shape == b[k].shape for k in a)
-    if start.config.charset != tuned.config.charset or not same_shapes:
-        raise InterpolationError(
-            "the two models differ in shape or alphabet; only a model and its own fine-tuned "
-            "copy can be interpolated"
-        )
+    a, b = _state_dicts([start, tuned])
+    # torch.lerp in float32, not average's float64 sum: every interpolated reader recorded in
+    # results/ (the shipped `universal` among them) is these bytes.
     mixed = {
         name: torch.lerp(a[name].float(), value.float(), alpha).to(value.dtype)
         if value.is_floating_point()
@@ -96,5 +145,31 @@ def interpolate_models(start: str, tuned: str, alpha: float, out, overwrite: boo
         "tuned_weights": tuned_digest,
         "alpha": alpha,
     }
+    save_model(out, mixed, meta)
+    return out
+
+
+def soup_models(models: Sequence[str], weights: Sequence[float] | None, out, overwrite=False):
+    """Write the weighted mean of saved models (names, run directories or .safetensors) to
+    ``out`` (a run directory): the first model's config document, plus every ingredient and its
+    weight. Equal weights unless ``weights``. Refuses to replace a model already in ``out``
+    unless ``overwrite``. Returns ``out``."""
+    from pathlib import Path
+
+    from .checkpoint import save_model
+    from .derive import carried_meta, load_source, refuse_existing
+
+    out = Path(out)
+    weights = [1.0] * len(models) if weights is None else [float(w) for w in weights]
+    _check_weights(len(models), weights)  # before loading anything: one line at once
+    refuse_existing(out, overwrite, InterpolationError)
+    loaded = [load_source(m, InterpolationError, "soup") for m in models]
+    mixed = average([net for net, _, _ in loaded], weights)
+    meta = carried_meta(loaded[0][1])
+    meta.pop("interpolated", None)
+    meta["soup"] = [
+        {"model": str(m), "weights": digest, "weight": w}
+        for m, (_, _, digest), w in zip(models, loaded, weights, strict=True)
+    ]
     save_model(out, mixed, meta)
     return out

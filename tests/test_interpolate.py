@@ -146,3 +146,89 @@ def test_a_bad_alpha_is_refused_before_any_model_is_read(tmp_path, capsys):
         assert code not in (0, None) and err.count("\n") == 1, err
         assert "alpha must be between 0 and 1" in err and "Traceback" not in err
     assert not (tmp_path / "mix").exists()
+
+
+def test_a_soup_is_the_weighted_mean_of_its_ingredients_tensor_by_tensor():
+    """Three ingredients, weights 2, 1, 1: every float tensor is (2a + b + c) / 4 worked out
+    here from the state dicts; counters come from the last; equal weights of two are the
+    midpoint interpolate draws."""
+    from crnn.interpolate import average
+
+    a, b = pair(0)
+    _, c = pair(1)
+    soup = average([a, b, c], [2, 1, 1])
+    sa, sb, sc = a.state_dict(), b.state_dict(), c.state_dict()
+    for name, value in soup.state_dict().items():
+        if value.is_floating_point():
+            torch.testing.assert_close(value, (2 * sa[name] + sb[name] + sc[name]) / 4)
+        else:
+            assert torch.equal(value, sc[name])
+    x = torch.randn(2, 1, 32, 96)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            average([a, b], [1, 1])(x), interpolate(a, b, 0.5)(x), atol=1e-5, rtol=1e-5
+        )
+        # a weight of 0 leaves its ingredient out
+        torch.testing.assert_close(average([a, b], [0, 3])(x), b(x), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ([1.0], "two or more"),
+        ([1.0, 1.0, 1.0], "a weight for each"),
+        ([1.0, -0.5], "non-negative"),
+        ([0.0, 0.0], "not all 0"),
+        ([1.0, float("nan")], "non-negative"),
+        ([1.0, float("inf")], "finite"),
+    ],
+)
+def test_a_soup_refuses_weights_it_cannot_mean(weights, message):
+    from crnn.interpolate import average
+
+    a, b = pair()
+    models = [a, b] if len(weights) != 1 else [a]
+    with pytest.raises(InterpolationError, match=message):
+        average(models, weights)
+
+
+def test_crnn_soup_writes_a_loadable_mean_with_its_ingredients_and_refuses_bad_input(
+    tmp_path, capsys
+):
+    from conftest import invoke, tiny
+
+    from crnn.checkpoint import load_model, weights_digest
+    from crnn.cli import main as crnn_main
+    from crnn.train import train
+
+    train(tiny(out=tmp_path / "start", steps=2, val_every=2))
+    for seed in (3, 4):
+        train(tiny(out=tmp_path / f"t{seed}", steps=2, val_every=2, init=str(tmp_path / "start"),
+                   seed=seed))  # fmt: skip
+    names = [str(tmp_path / n) for n in ("start", "t3", "t4")]
+    argv = ["soup", *names, "--weights", "1,1,2", "-o", str(tmp_path / "soup")]
+    code, out, err = invoke(crnn_main, argv, capsys)
+    assert code in (0, None), err
+    assert out.strip() == f"wrote {tmp_path / 'soup'} (3 models)"
+    soup, document = load_model(tmp_path / "soup")
+    parts = [load_model(n)[0].state_dict() for n in names]
+    for name, value in soup.state_dict().items():
+        if value.is_floating_point():
+            expected = (parts[0][name] + parts[1][name] + 2 * parts[2][name]) / 4
+            torch.testing.assert_close(value, expected)
+    assert [i["weight"] for i in document["soup"]] == [1.0, 1.0, 2.0]
+    assert [i["weights"] for i in document["soup"]] == [
+        weights_digest(tmp_path / n / "model.safetensors") for n in ("start", "t3", "t4")
+    ]
+    before = (tmp_path / "soup" / "model.safetensors").read_bytes()
+    for bad, says in [
+        (argv, "already holds a model"),
+        (["soup", *names, "--weights", "1,x,1", "-o", str(tmp_path / "b")], "must be numbers"),
+        (["soup", *names, "--weights", "1,1", "-o", str(tmp_path / "b")], "a weight for each"),
+        (["soup", names[0], "-o", str(tmp_path / "b")], "two or more"),
+    ]:
+        code, _, err = invoke(crnn_main, bad, capsys)
+        assert code not in (0, None) and says in err, err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert (tmp_path / "soup" / "model.safetensors").read_bytes() == before
+    assert not (tmp_path / "b").exists()
