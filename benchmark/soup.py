@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         }
         if len(shapes) != 1:
             raise SoupChoiceError("the models read different input shapes; they cannot be mixed")
+        average([net for net, _ in loaded.values()], [1.0] * len(loaded))  # one alphabet, one shape
         scorer = Scorer(
             validation_sets(styles, args.n, args.first),
             next(iter(loaded.values()))[0].config,
