@@ -26,7 +26,8 @@ def test_the_greedy_soup_takes_what_does_not_lower_its_score_in_rank_order():
     C (3) -1.5, D (10) -8.5; ranked A, B, C (B first: given first, tied), D. Soup A: -0.5.
     With B the mean is 0.5 (-1.0): left. With C it is 2.0 (-0.5, not lower): taken. With D,
     (1 + 3 + 10) / 3 = 4.67 (-3.17): left. The soup is A and C, its parameters 2.0."""
-    models = {n: (constant_model(v), {}) for n, v in zip("ABCD", (1.0, 0.0, 3.0, 10.0))}
+    values = {"A": 1.0, "B": 0.0, "C": 3.0, "D": 10.0}
+    models = {n: (constant_model(v), {}) for n, v in values.items()}
 
     def score(net, _doc):
         return -abs(next(net.parameters()).mean().item() - 1.5)
@@ -80,10 +81,14 @@ def test_the_command_writes_its_choice_and_the_soup_and_refuses_bad_input(tmp_pa
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize(
-    "argv", [["--models", "universal"], ["--models", "universal,universal"],
-             ["--models", "universal,universal-b1", "--n", "0"]]  # fmt: skip
-)
+REFUSED = [
+    ["--models", "universal"],
+    ["--models", "universal,universal"],
+    ["--models", "universal,universal-b1", "--n", "0"],
+]
+
+
+@pytest.mark.parametrize("argv", REFUSED)
 def test_the_command_refuses_too_few_or_repeated_models_and_bad_counts(argv, capsys):
     from conftest import invoke
 
