@@ -441,6 +441,42 @@ def soup(
 
 
 @app.command()
+def merge(
+    task: Annotated[
+        list[str],
+        typer.Option(
+            "--task",
+            "-t",
+            help="TUNED=START: a fine-tuned model and the one it started from (names, run "
+            "directories or .safetensors); repeat for several.",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    scale: Annotated[
+        float, typer.Option(help="How much of each change to add: 1 adds it whole.")
+    ] = 0.5,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a model already in --out (refused without this).")
+    ] = False,
+    model: ModelPath = None,
+) -> None:
+    """Add fine-tunes' changes to one reader: --model + scale * sum(TUNED - START), weight by
+    weight (task arithmetic, Ilharco et al. 2023). Every model must share --model's shape and
+    alphabet, and every fine-tune should descend from it, or from a model it descends from."""
+    from crnn.interpolate import merge_models
+    from crnn.registry import DEFAULT_MODEL
+
+    pairs = []
+    for item in task:
+        tuned, sep, start = item.partition("=")
+        if not sep or not tuned or not start:
+            fail(PROG, f"--task must be TUNED=START, got {item!r}")
+        pairs.append((tuned, start))
+    written = merge_models(model or DEFAULT_MODEL, pairs, scale, out, overwrite)
+    typer.echo(f"wrote {written} ({len(pairs)} changes at scale {scale:g})")
+
+
+@app.command()
 def widen(
     arch: Annotated[str, typer.Argument(help="The wider architecture, e.g. medium.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],

@@ -173,3 +173,71 @@ def soup_models(models: Sequence[str], weights: Sequence[float] | None, out, ove
     ]
     save_model(out, mixed, meta)
     return out
+
+
+def add_task_vectors(base: CRNN, tasks: Sequence[tuple[CRNN, CRNN]], scale: float) -> CRNN:
+    """``base + scale * sum(tuned - start)`` over (tuned, start) pairs, tensor by tensor (task
+    arithmetic, Ilharco et al., ICLR 2023): each fine-tune's change from its own start, added
+    to one reader. Where a soup weighs each of N fine-tunes 1/N, this keeps ``scale`` of each
+    change whole. A batch norm's running variance, the one statistic that must stay positive,
+    is kept at 1e-5 or more; integer counters are the base's."""
+    _check_scale(scale)
+    if not tasks:
+        raise InterpolationError("task arithmetic needs at least one (tuned, start) pair")
+    models = [base] + [m for pair in tasks for m in pair]
+    dicts = _state_dicts(models)
+    out = {}
+    for name, value in dicts[0].items():
+        if not value.is_floating_point():
+            out[name] = value.clone()
+            continue
+        acc = value.double().clone()
+        for i in range(len(tasks)):
+            tuned, start = dicts[1 + 2 * i][name], dicts[2 + 2 * i][name]
+            acc += scale * (tuned.double() - start.double())
+        if name.endswith("running_var"):
+            acc = acc.clamp_min(1e-5)
+        out[name] = acc.to(value.dtype)
+    model = copy.deepcopy(base)
+    model.load_state_dict(out)
+    return model.eval()
+
+
+def _check_scale(scale: float) -> None:
+    if not (math.isfinite(scale) and scale > 0):
+        raise InterpolationError(f"scale must be a finite number above 0, got {scale}")
+
+
+def merge_models(base: str, tasks: Sequence[tuple[str, str]], scale: float, out, overwrite=False):
+    """Write ``base + scale * sum(tuned - start)`` of saved models to ``out`` (a run
+    directory): the base's config document, plus every pair and its weights digests."""
+    from pathlib import Path
+
+    from .checkpoint import save_model
+    from .derive import carried_meta, load_source, refuse_existing
+
+    out = Path(out)
+    _check_scale(scale)  # before loading anything
+    if not tasks:
+        raise InterpolationError("task arithmetic needs at least one --task TUNED=START")
+    refuse_existing(out, overwrite, InterpolationError)
+    base_net, document, base_digest = load_source(base, InterpolationError, "merge")
+    pairs = [
+        (load_source(t, InterpolationError, "merge"), load_source(s, InterpolationError, "merge"))
+        for t, s in tasks
+    ]
+    merged = add_task_vectors(base_net, [(t[0], s[0]) for t, s in pairs], scale)
+    meta = carried_meta(document)
+    meta.pop("interpolated", None)
+    meta.pop("soup", None)
+    meta["merged"] = {
+        "base": str(base),
+        "base_weights": base_digest,
+        "scale": scale,
+        "tasks": [
+            {"tuned": t, "tuned_weights": tl[2], "start": s, "start_weights": sl[2]}
+            for (t, s), (tl, sl) in zip(tasks, pairs, strict=True)
+        ],
+    }
+    save_model(out, merged, meta)
+    return out
