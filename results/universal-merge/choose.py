@@ -32,14 +32,15 @@ TASKS = [
     ("runs/universal-p2", "universal"),
 ]
 SCALES = (0.25, 0.5, 0.75, 1.0)
-STYLES = ["universal"] + [
-    f"examples/{s}.toml"
-    for s in (
-        "full-alphabet/easy", "full-alphabet/medium", "full-alphabet/hard",
-        "full-alphabet/captcha", "relief", "sweep-curve", "quad-warp", "mixed-faces",
-        "glyph-width", "tumble", "universal-cells", "hue-clutter", "heavy-clutter",
-    )  # fmt: skip
-] + ["results/universal-display/display-held.toml"]
+FAMILIES = (
+    "full-alphabet/easy full-alphabet/medium full-alphabet/hard full-alphabet/captcha relief "
+    "sweep-curve quad-warp mixed-faces glyph-width tumble universal-cells hue-clutter heavy-clutter"
+)
+STYLES = (
+    ["universal"]
+    + [f"examples/{s}.toml" for s in FAMILIES.split()]
+    + ["results/universal-display/display-held.toml"]
+)
 N, FIRST = 300, 11600
 OUT = Path("runs/universal-m1")
 HERE = Path(__file__).resolve().parent
