@@ -232,3 +232,71 @@ def test_crnn_soup_writes_a_loadable_mean_with_its_ingredients_and_refuses_bad_i
         assert err.count("\n") == 1 and "Traceback" not in err
     assert (tmp_path / "soup" / "model.safetensors").read_bytes() == before
     assert not (tmp_path / "b").exists()
+
+
+def test_task_arithmetic_adds_each_change_from_its_own_start():
+    """base + s * ((t1 - s1) + (t2 - s2)) worked out from the state dicts, with a running
+    variance the sum would take below 0 kept at 1e-5, and counters from the base; one change
+    added whole gives back the fine-tune."""
+    from crnn.interpolate import add_task_vectors
+
+    base, t1 = pair(0)
+    s1, t2 = pair(1)
+    _, s2 = pair(2)
+    with torch.no_grad():  # make t2's variance far below s2's: the sum would go negative
+        for m2, m_s2 in zip(t2.modules(), s2.modules(), strict=True):
+            if isinstance(m2, torch.nn.BatchNorm2d):
+                m2.running_var.fill_(0.1)
+                m_s2.running_var.fill_(50.0)
+    merged = add_task_vectors(base, [(t1, s1), (t2, s2)], 0.5)
+    b, a1, b1, a2, b2 = (m.state_dict() for m in (base, t1, s1, t2, s2))
+    for name, value in merged.state_dict().items():
+        if not value.is_floating_point():
+            assert torch.equal(value, b[name])
+            continue
+        expected = b[name] + 0.5 * ((a1[name] - b1[name]) + (a2[name] - b2[name]))
+        if name.endswith("running_var"):
+            assert (expected < 0).any()  # the case the clamp is for
+            expected = expected.clamp_min(1e-5)
+        torch.testing.assert_close(value, expected)
+    whole = add_task_vectors(s1, [(t1, s1)], 1.0)
+    x = torch.randn(2, 1, 32, 96)
+    with torch.no_grad():
+        torch.testing.assert_close(whole(x), t1(x), atol=1e-5, rtol=1e-5)
+    for scale in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(InterpolationError, match="scale must be"):
+            add_task_vectors(base, [(t1, s1)], scale)
+
+
+def test_crnn_merge_writes_the_sum_and_refuses_bad_input(tmp_path, capsys):
+    from conftest import invoke, tiny
+
+    from crnn.checkpoint import load_model
+    from crnn.cli import main as crnn_main
+    from crnn.train import train
+
+    train(tiny(out=tmp_path / "start", steps=2, val_every=2))
+    train(tiny(out=tmp_path / "tuned", steps=2, val_every=2, init=str(tmp_path / "start"),
+               seed=3))  # fmt: skip
+    start, tuned = str(tmp_path / "start"), str(tmp_path / "tuned")
+    argv = ["merge", "--model", start, "-t", f"{tuned}={start}", "-t", f"{tuned}={start}",
+            "--scale", "0.25", "-o", str(tmp_path / "m")]  # fmt: skip
+    code, out, err = invoke(crnn_main, argv, capsys)
+    assert code in (0, None), err
+    assert out.strip() == f"wrote {tmp_path / 'm'} (2 changes at scale 0.25)"
+    merged, document = load_model(tmp_path / "m")
+    a, b = load_model(start)[0].state_dict(), load_model(tuned)[0].state_dict()
+    for name, value in merged.state_dict().items():
+        if value.is_floating_point():  # start + 0.25 * 2 * (tuned - start): the midpoint
+            torch.testing.assert_close(value, (a[name] + b[name]) / 2)
+    assert document["merged"]["scale"] == 0.25 and len(document["merged"]["tasks"]) == 2
+    for bad, says in [
+        (argv, "already holds a model"),
+        (["merge", "-t", tuned, "-o", str(tmp_path / "b")], "TUNED=START"),
+        (["merge", "-t", f"{tuned}={start}", "--scale", "0", "-o", str(tmp_path / "b")],
+         "scale must be"),
+    ]:  # fmt: skip
+        code, _, err = invoke(crnn_main, bad, capsys)
+        assert code not in (0, None) and says in err, err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "b").exists()
