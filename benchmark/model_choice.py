@@ -71,26 +71,40 @@ def table(models: list[str], sets: list[str], right: dict, decoder: str) -> list
     return lines
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="benchmark.model_choice", description=__doc__)
+def add_draw_arguments(parser: argparse.ArgumentParser, n: int) -> None:
+    """--models, --styles, --n and --first: which readers read which validation draw."""
     parser.add_argument("--models", required=True, help="comma list: names, run dirs, files")
     parser.add_argument("--styles", default=DEFAULT_STYLES, help="comma list of styles")
-    parser.add_argument("--n", type=int, default=300, help="validation samples per style")
+    parser.add_argument("--n", type=int, default=n, help="validation samples per style")
     parser.add_argument(
         "--first",
         type=int,
         default=VALIDATION_FIRST_INDEX,
         help="index of the first validation sample (a fresh draw for a second decision)",
     )
-    parser.add_argument("--out", type=Path, help="write OUT.txt and OUT.json")
-    args = parser.parse_args(argv)
+
+
+def checked_draw(parser: argparse.ArgumentParser, args) -> tuple[list[str], list[str]]:
+    """The models and styles named, once --n and --first are known to make a draw (one line
+    and exit 2 otherwise; an empty list of styles too)."""
     if args.n < 1:
         parser.error("--n must be at least 1")
     if args.first < 0:
         parser.error("--first must be 0 or more")
     models = [m for m in args.models.split(",") if m]
     styles = [s for s in args.styles.split(",") if s]
-    if not models or not styles:
+    if not styles:
+        parser.error("give at least one model and one style")
+    return models, styles
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="benchmark.model_choice", description=__doc__)
+    add_draw_arguments(parser, n=300)
+    parser.add_argument("--out", type=Path, help="write OUT.txt and OUT.json")
+    args = parser.parse_args(argv)
+    models, styles = checked_draw(parser, args)
+    if not models:
         parser.error("give at least one model and one style")
     torch.set_num_threads(2)
     try:

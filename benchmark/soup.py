@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.evalsets import VALIDATION_FIRST_INDEX, validation_sets
+from benchmark.evalsets import validation_sets
 from crnn.decode import parse_decoder
 from crnn.interpolate import average
 from crnn.preprocess import preprocess_batch
@@ -141,26 +141,17 @@ def report(choice: Choice, command: str, styles: list[str], decoder: str) -> str
 
 
 def main(argv: list[str] | None = None) -> None:
-    from benchmark.model_choice import DEFAULT_STYLES
+    from benchmark.model_choice import add_draw_arguments, checked_draw
 
     parser = argparse.ArgumentParser(prog="benchmark.soup", description=__doc__)
-    parser.add_argument("--models", required=True, help="comma list: names, run dirs, files")
-    parser.add_argument("--styles", default=DEFAULT_STYLES, help="comma list of styles")
-    parser.add_argument("--n", type=int, default=200, help="validation samples per style")
-    parser.add_argument("--first", type=int, default=VALIDATION_FIRST_INDEX,
-                        help="index of the first validation sample")  # fmt: skip
+    add_draw_arguments(parser, n=200)
     parser.add_argument("--decoder", choices=DECODERS, default="greedy")
     parser.add_argument("--out", type=Path, help="write OUT.txt and OUT.json")
     parser.add_argument("--write", type=Path, help="save the chosen soup to this run directory")
     args = parser.parse_args(argv)
-    if args.n < 1:
-        parser.error("--n must be at least 1")
-    if args.first < 0:
-        parser.error("--first must be 0 or more")
-    names = [m for m in args.models.split(",") if m]
-    styles = [s for s in args.styles.split(",") if s]
-    if len(names) < 2 or len(set(names)) != len(names) or not styles:
-        parser.error("give two or more different models and at least one style")
+    names, styles = checked_draw(parser, args)
+    if len(names) < 2 or len(set(names)) != len(names):
+        parser.error("give two or more different models")
     torch.set_num_threads(2)
     try:
         from crnn.checkpoint import load_model, save_model

@@ -27,6 +27,13 @@ ModelPath = Annotated[
 ]
 
 
+# What every command that writes a model (train's --overwrite aside) takes.
+ModelOut = Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")]
+Overwrite = Annotated[
+    bool, typer.Option(help="Replace a model already in --out (refused without this).")
+]
+
+
 def _weighted_styles(difficulty: str, weights: str | None) -> tuple[str, ...]:
     from generator.spec import style_refs
 
@@ -113,9 +120,7 @@ def train(
     resume: Annotated[
         bool, typer.Option(help="Continue the interrupted run in --out exactly where it stopped.")
     ] = False,
-    overwrite: Annotated[
-        bool, typer.Option(help="Replace a model already in --out (refused without this).")
-    ] = False,
+    overwrite: Overwrite = False,
     init: Annotated[
         str | None,
         typer.Option(
@@ -385,14 +390,12 @@ def interpolate(
             help="The fine-tuned model: a run directory or .safetensors (crnn train --init)."
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    out: ModelOut,
     alpha: Annotated[
         float,
         typer.Option(help="How far from --model towards TUNED: 0 is --model as it is, 1 is TUNED."),
     ] = 0.5,
-    overwrite: Annotated[
-        bool, typer.Option(help="Replace a model already in --out (refused without this).")
-    ] = False,
+    overwrite: Overwrite = False,
     model: ModelPath = None,
 ) -> None:
     """Mix a fine-tuned model with the one it was fine-tuned from, (1 - alpha) * --model +
@@ -416,14 +419,12 @@ def soup(
             "pretrained names, run directories or .safetensors files."
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    out: ModelOut,
     weights: Annotated[
         str | None,
         typer.Option(help="One non-negative weight per model, e.g. 2,1,1 (default: equal)."),
     ] = None,
-    overwrite: Annotated[
-        bool, typer.Option(help="Replace a model already in --out (refused without this).")
-    ] = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Average several fine-tunes of one reader, weight by weight (a model soup, Wortsman et
     al. 2022): one reader of the same size that reads at the same cost. The first model's
@@ -451,13 +452,11 @@ def merge(
             "directories or .safetensors); repeat for several.",
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    out: ModelOut,
     scale: Annotated[
         float, typer.Option(help="How much of each change to add: 1 adds it whole.")
     ] = 0.5,
-    overwrite: Annotated[
-        bool, typer.Option(help="Replace a model already in --out (refused without this).")
-    ] = False,
+    overwrite: Overwrite = False,
     model: ModelPath = None,
 ) -> None:
     """Add fine-tunes' changes to one reader: --model + scale * sum(TUNED - START), weight by
@@ -479,7 +478,7 @@ def merge(
 @app.command()
 def widen(
     arch: Annotated[str, typer.Argument(help="The wider architecture, e.g. medium.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
+    out: ModelOut,
     seed: Annotated[int, typer.Option(help="Seed for which units are copied and the noise.")] = 0,
     noise: Annotated[
         float,
@@ -488,9 +487,7 @@ def widen(
             "tensor's spread (0: exactly the same readings, but copies never part in training)."
         ),
     ] = 0.01,
-    overwrite: Annotated[
-        bool, typer.Option(help="Replace a model already in --out (refused without this).")
-    ] = False,
+    overwrite: Overwrite = False,
     model: ModelPath = None,
 ) -> None:
     """Grow --model into a wider architecture that reads as it did (Net2WiderNet: new units
@@ -505,10 +502,8 @@ def widen(
 
 @app.command()
 def colour(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the model to.")],
-    overwrite: Annotated[
-        bool, typer.Option(help="Replace a model already in --out (refused without this).")
-    ] = False,
+    out: ModelOut,
+    overwrite: Overwrite = False,
     model: ModelPath = None,
 ) -> None:
     """Grow grey --model into an RGB reader that reads every image as the grey one reads its
