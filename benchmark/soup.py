@@ -154,18 +154,16 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give two or more different models")
     torch.set_num_threads(2)
     try:
-        from crnn.checkpoint import load_model, save_model
-        from crnn.derive import carried_meta, refuse_existing
-        from crnn.registry import resolve_model
+        from crnn.checkpoint import save_model
+        from crnn.derive import load_source, refuse_existing
+        from crnn.interpolate import soup_meta
 
         if args.write:
             refuse_existing(args.write, False, SoupChoiceError)
-        loaded = {}
+        loaded, digests = {}, {}
         for name in names:  # bad input: before any rendering
-            ref = resolve_model(name)
-            if ref.is_onnx:
-                raise SoupChoiceError(f"{name}: a soup mixes safetensors models, not ONNX exports")
-            loaded[name] = load_model(ref.path)
+            net, document, digests[name] = load_source(name, SoupChoiceError, "soup")
+            loaded[name] = (net, document)
         shapes = {
             (c.height, c.width, c.resize, c.channels)
             for c in (net.config for net, _ in loaded.values())
@@ -196,15 +194,8 @@ def main(argv: list[str] | None = None) -> None:
         atomic_write_text(args.out.with_suffix(".txt"), text + "\n")
         atomic_write_text(args.out.with_suffix(".json"), json.dumps(document, indent=2) + "\n")
     if args.write:
-        from crnn.checkpoint import weights_digest
-
-        meta = carried_meta(loaded[choice.taken[0]][1])
-        meta.pop("interpolated", None)
-        meta["soup"] = [
-            {"model": n, "weights": weights_digest(resolve_model(n).path), "weight": 1.0}
-            for n in choice.taken
-        ]
-        save_model(args.write, soup, meta)
+        entries = [(n, digests[n], 1.0) for n in choice.taken]
+        save_model(args.write, soup, soup_meta(loaded[choice.taken[0]][1], entries))
         print(f"wrote {args.write}")
 
 

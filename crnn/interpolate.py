@@ -157,7 +157,7 @@ def soup_models(models: Sequence[str], weights: Sequence[float] | None, out, ove
     from pathlib import Path
 
     from .checkpoint import save_model
-    from .derive import carried_meta, load_source, refuse_existing
+    from .derive import load_source, refuse_existing
 
     out = Path(out)
     weights = [1.0] * len(models) if weights is None else [float(w) for w in weights]
@@ -165,14 +165,22 @@ def soup_models(models: Sequence[str], weights: Sequence[float] | None, out, ove
     refuse_existing(out, overwrite, InterpolationError)
     loaded = [load_source(m, InterpolationError, "soup") for m in models]
     mixed = average([net for net, _, _ in loaded], weights)
-    meta = carried_meta(loaded[0][1])
-    meta.pop("interpolated", None)
-    meta["soup"] = [
-        {"model": str(m), "weights": digest, "weight": w}
-        for m, (_, _, digest), w in zip(models, loaded, weights, strict=True)
+    entries = [
+        (str(m), digest, w) for m, (_, _, digest), w in zip(models, loaded, weights, strict=True)
     ]
-    save_model(out, mixed, meta)
+    save_model(out, mixed, soup_meta(loaded[0][1], entries))
     return out
+
+
+def soup_meta(first_document: dict, entries) -> dict:
+    """The config a soup is saved with: its first ingredient's document (less what save_model
+    writes afresh and any earlier mix's record), and (model, weights digest, weight) of each."""
+    from .derive import carried_meta
+
+    meta = carried_meta(first_document)
+    meta.pop("interpolated", None)
+    meta["soup"] = [{"model": m, "weights": digest, "weight": w} for m, digest, w in entries]
+    return meta
 
 
 def add_task_vectors(base: CRNN, tasks: Sequence[tuple[CRNN, CRNN]], scale: float) -> CRNN:
