@@ -101,7 +101,10 @@ def greedy_soup(models: dict[str, tuple], score) -> tuple[Choice, object]:
     """``models``: name -> (CRNN, config document); ``score``: a model and its document -> a
     number, higher better. Returns the choice and the soup's model (the best ingredient itself
     if nothing else was taken)."""
-    alone = {name: score(net, doc) for name, (net, doc) in models.items()}
+    alone = {}
+    for name, (net, doc) in models.items():  # minutes for a dozen readers: say each one
+        alone[name] = score(net, doc)
+        print(f"{name}: alone {alone[name]:.4f}", file=sys.stderr, flush=True)
     ranked = sorted(alone.items(), key=lambda kv: -kv[1])  # stable: ties keep the given order
     choice = Choice(ranked)
     best, best_score = ranked[0]
