@@ -5,7 +5,9 @@
 # t2: as is. Its midpoint (only if t2 misses a bar):
 #   M=runs/universal-t2-half R=results/universal-t1/t2-half FIRST=15200
 set -euo pipefail
-BASE=${BASE:-universal}
+# BASE: the reader judged against, `universal` when t2, t3 and t4 were judged; it ships as
+# universal-p1-half since t4-half replaced it (session 21), so the default names it.
+BASE=${BASE:-universal-p1-half}
 M=${M:-runs/universal-t2}
 R=${R:-results/universal-t1/t2}
 FIRST=${FIRST:-14200}
