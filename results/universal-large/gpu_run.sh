@@ -35,8 +35,8 @@
 # gained 10 points on it and 26.5 on svg-captcha (p1). Give it a share near a third, at this
 # script's rate. Since session 21, name examples/full-alphabet/extreme.toml in STYLES beside
 # the other levels: the whole-mixture CPU runs without it lost 1.2 points on extreme, with it
-# gained 2 (results/universal-t1 t3, t4). INIT=universal now starts from the reader that shipped
-# t4-half (session 21).
+# gained 2 (results/universal-t1 t3, t4). INIT=universal now starts from t5, the reader shipped
+# last in session 21.
 set -euo pipefail
 OUT=${OUT:?set OUT to a folder for the results}
 BUDGET=${BUDGET:-430}

@@ -6,7 +6,8 @@
 #   M=runs/universal-t2-half R=results/universal-t1/t2-half FIRST=15200
 set -euo pipefail
 # BASE: the reader judged against, `universal` when t2, t3 and t4 were judged; it ships as
-# universal-p1-half since t4-half replaced it (session 21), so the default names it.
+# universal-p1-half since t4-half replaced it (session 21), so the default names it. t5 was
+# judged against t4-half, `universal` then: BASE=universal-t4-half re-runs its reads.
 BASE=${BASE:-universal-p1-half}
 M=${M:-runs/universal-t2}
 R=${R:-results/universal-t1/t2}
