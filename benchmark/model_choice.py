@@ -8,7 +8,8 @@ Reads ``n`` validation-seed samples (index ``first``, 500 by default, on: past e
 trainer's own validation samples, never an evaluation set, never a third-party captcha) of
 each style with every model, greedy and greedy+tta (the default decoder), and prints a table
 of sequence accuracy per style and the mean over styles, with each model's difference from the
-first on the same images (paired: readings right by one and wrong by the other, both ways). A
+first on the same images (paired: readings right by one and wrong by the other, both ways, and
+the exact McNemar p of those counts over every set together). A
 new default reader is chosen here; the benchmark levels and the third-party folders then
 report it. A second decision after a first should use a fresh draw (``--first``).
 """
@@ -24,6 +25,7 @@ import numpy as np
 import torch
 
 from benchmark.evalsets import VALIDATION_FIRST_INDEX, validation_sets
+from benchmark.stats import mcnemar_exact
 from crnn.decode import parse_decoder
 from crnn.recognizer import Recognizer
 from generator.errors import UserError
@@ -57,17 +59,19 @@ def paired(base: np.ndarray, other: np.ndarray) -> tuple[int, int]:
 def table(models: list[str], sets: list[str], right: dict, decoder: str) -> list[str]:
     lines = [
         f"{decoder}: sequence accuracy; last columns: mean over sets, and against the first model "
-        "(images read right only by this model / only by the first).",
+        "(exact two-sided McNemar p over every set's images, and the images read right only by "
+        "this model / only by the first).",
         "",
-        "| model | " + " | ".join(sets) + " | mean | vs first |",
-        "|---|" + "---|" * (len(sets) + 2),
+        "| model | " + " | ".join(sets) + " | mean | p vs first | vs first |",
+        "|---|" + "---|" * (len(sets) + 3),
     ]
     for m in models:
         accs = [right[m][s][decoder].mean() for s in sets]
         both = [paired(right[models[0]][s][decoder], right[m][s][decoder]) for s in sets]
         gained, lost = sum(b[0] for b in both), sum(b[1] for b in both)
         cells = " | ".join(f"{a:.3f}" for a in accs)
-        lines.append(f"| {m} | {cells} | {np.mean(accs):.3f} | +{gained} / -{lost} |")
+        p = mcnemar_exact(gained, lost)
+        lines.append(f"| {m} | {cells} | {np.mean(accs):.3f} | {p:.2g} | +{gained} / -{lost} |")
     return lines
 
 

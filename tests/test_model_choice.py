@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from benchmark.model_choice import main, paired
+from benchmark.stats import mcnemar_exact
 from crnn.checkpoint import save_model
 from crnn.model import CRNN, ModelConfig
 
@@ -35,6 +36,13 @@ def test_end_to_end_on_two_tiny_models(tmp_path, capsys):
     text = out.with_suffix(".txt").read_text()
     first_row = next(line for line in text.splitlines() if line.startswith(f"| {tmp_path / 'a'}"))
     assert first_row.endswith("+0 / -0 |")  # the first model against itself
+    # the p column is the exact McNemar test of the row's own paired counts
+    for line in text.splitlines():
+        if line.startswith(f"| {tmp_path / 'b'}"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            gained, lost = (int(x) for x in cells[-1].lstrip("+").split(" / -"))
+            assert cells[-2] == f"{mcnemar_exact(gained, lost):.2g}"
+    assert first_row.split("|")[-3].strip() == "1"  # no discordant images: p = 1
 
 
 def test_a_missing_model_is_one_line(tmp_path):
