@@ -41,8 +41,9 @@ def run(
         typer.Option(
             "--model",
             "-m",
-            help="Pretrained model name (universal, universal-grey, universal-v5, reference), "
-            "run directory or .safetensors file (default: universal).",
+            help="Pretrained model name (universal, reference; in a source checkout also the "
+            "readers universal replaced, e.g. universal-t4-half, universal-grey), run directory "
+            "or .safetensors file (default: universal).",
         ),
     ] = None,
     n: Annotated[int, typer.Option("--n", "-n", help="Evaluation samples per level.")] = 1000,

@@ -1,9 +1,14 @@
 """Where a model comes from: one ``resolve_model(name_or_path)`` for every command.
 
-A model is named (a pretrained model shipped inside the package, so an installed wheel can read
+A model is named (a pretrained model inside the package, so an installed wheel can read
 captchas with no checkout: ``universal``, ``reference``), or given by path: a run directory, a
 ``.safetensors`` file beside its ``config.json``, or an exported ``.onnx`` file. A path that
 exists wins over a name, so a local folder called ``reference`` is never shadowed.
+
+The wheel carries only WHEEL_MODELS. The readers each new ``universal`` replaced stay in the
+source checkout (crnn/pretrained/), found by name there, so every recorded figure can be read
+again with the reader that made it; shipping them all would put the wheel past PyPI's 100 MB a
+file (95 MB with eight readers, 16 MB more at each new one).
 """
 
 from __future__ import annotations
@@ -18,6 +23,17 @@ PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 # universal model reads every level at least as well as the reference (README, "The universal
 # model") and reads captchas the reference cannot spell (0, 1, I, O).
 DEFAULT_MODEL = "universal"
+# Inside the wheel (pyproject.toml's package-data names exactly these: tests/test_registry.py).
+WHEEL_MODELS = ("universal", "reference")
+# In the source checkout only: the readers earlier sessions shipped as `universal`, newest first.
+CHECKOUT_MODELS = (
+    "universal-t4-half",
+    "universal-p1-half",
+    "universal-d3-half",
+    "universal-b1",
+    "universal-grey",
+    "universal-v5",
+)
 
 
 class ModelNotFound(UserError):
@@ -51,6 +67,12 @@ def resolve_model(name_or_path: str | Path | None = None) -> ModelRef:
     if asked in pretrained_names():
         return ModelRef(PRETRAINED_DIR / asked, "run", asked)
     names = ", ".join(pretrained_names()) or "none installed"
+    if asked in CHECKOUT_MODELS:
+        raise ModelNotFound(
+            f"model {asked} is kept in the source checkout (crnn/pretrained/{asked}), not in "
+            "the installed package; run from a checkout, or give its folder's path "
+            f"(installed: {names})"
+        )
     raise ModelNotFound(
         f"model not found: {asked} (neither a path nor a pretrained model; pretrained: {names})"
     )

@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+
+from crnn.registry import WHEEL_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +30,11 @@ def test_the_wheel_alone_reads_benchmarks_and_exports(tmp_path):
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
     run([*build, "-q", "-w", str(dist), str(ROOT)], cwd=tmp_path)
     wheel = next(dist.glob("captchabench-*.whl"))
+    # The wheel carries the default reader and the reference, nothing else PyPI would weigh.
+    with zipfile.ZipFile(wheel) as archive:
+        weights = {n for n in archive.namelist() if n.endswith("model.safetensors")}
+    assert weights == {f"crnn/pretrained/{m}/model.safetensors" for m in WHEEL_MODELS}
+    assert wheel.stat().st_size < 40e6, wheel.stat().st_size
     venv = tmp_path / "fresh"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
     site = next((venv / "lib").glob("python*/site-packages"))
