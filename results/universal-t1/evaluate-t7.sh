@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# t7's rule reads (README, "t7"), against the shipped `universal` (t5): evaluate-t2.sh's reads,
+# then sweep-curve, quad-warp and tumble on 1,000 samples each from FIRST (bar (b)).
+#   M=runs/universal-t7 R=results/universal-t1/t7 FIRST=22200 PYTHONPATH=. bash results/universal-t1/evaluate-t7.sh
+#   M=runs/universal-t7-half R=results/universal-t1/t7-half FIRST=23200 (only if t7 misses a bar)
+set -euo pipefail
+BASE=universal M=$M R=$R FIRST=$FIRST bash "$(dirname "$0")/evaluate-t2.sh"
+python -m benchmark.model_choice --models universal,$M \
+    --styles examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml \
+    --n 1000 --first $FIRST --out $R/weak-families
