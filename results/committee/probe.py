@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from benchmark.evalsets import validation_sets
+from benchmark.model_choice import paired
 from benchmark.stats import mcnemar_exact
 from crnn.decode import ensemble, greedy_decode
 from crnn.recognizer import Recognizer
@@ -78,8 +79,8 @@ def main() -> None:
     base = right[COMMITTEES[0]]
     for c in COMMITTEES:
         accs = [right[c][n].mean() for n in names]
-        gained = sum(int((right[c][n] & ~base[n]).sum()) for n in names)
-        lost = sum(int((base[n] & ~right[c][n]).sum()) for n in names)
+        both = [paired(base[n], right[c][n]) for n in names]
+        gained, lost = sum(b[0] for b in both), sum(b[1] for b in both)
         cells = " | ".join(f"{a:.3f}" for a in accs)
         p = mcnemar_exact(gained, lost)
         print(f"| {' + '.join(c)} | {cells} | {np.mean(accs):.3f} | +{gained}/-{lost} | {p:.2g} |")
