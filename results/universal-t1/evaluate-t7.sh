@@ -3,8 +3,12 @@
 # then sweep-curve, quad-warp and tumble on 1,000 samples each from FIRST (bar (b)).
 #   M=runs/universal-t7 R=results/universal-t1/t7 FIRST=22200 PYTHONPATH=. bash results/universal-t1/evaluate-t7.sh
 #   M=runs/universal-t7-half R=results/universal-t1/t7-half FIRST=23200 (only if t7 misses a bar)
+# BASE: the reader judged against; `universal` was t5 when t7 and t8 were judged. Once a
+# candidate ships as `universal`, t5 is `universal-t5` (t8r: README, "t8r"):
+#   BASE=universal-t5 M=runs/universal-t8r R=results/universal-t1/t8r FIRST=26200 ...
 set -euo pipefail
-BASE=universal M=$M R=$R FIRST=$FIRST bash "$(dirname "$0")/evaluate-t2.sh"
-python -m benchmark.model_choice --models universal,$M \
+BASE=${BASE:-universal}
+BASE=$BASE M=$M R=$R FIRST=$FIRST bash "$(dirname "$0")/evaluate-t2.sh"
+python -m benchmark.model_choice --models $BASE,$M \
     --styles examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml \
     --n 1000 --first $FIRST --out $R/weak-families
