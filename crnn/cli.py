@@ -529,6 +529,50 @@ def info(model: ModelPath = None) -> None:
     typer.echo(json.dumps({k: v for k, v in document.items() if k != "train_args"}, indent=2))
 
 
+@app.command()
+def models(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per model instead of the table.")
+    ] = False,
+) -> None:
+    """List the pretrained models --model accepts by name: which the wheel carries, which only a
+    source checkout holds (the readers each new `universal` replaced), and each one's
+    architecture, parameters, input, alphabet and size, read from its config."""
+    import json
+    from dataclasses import asdict
+
+    from crnn.registry import named_models
+
+    listed = named_models()
+    if as_json:
+        for entry in listed:
+            typer.echo(json.dumps(asdict(entry)))
+        return
+    rows = [("name", "in", "arch", "params", "input", "resize", "chars", "render", "MB")]
+    for m in listed:
+        name = m.name + (" (default)" if m.default else "")
+        if not m.installed:
+            rows.append((name, m.where, "not here: source checkout only", "", "", "", "", "", ""))
+            continue
+        colour = "RGB" if m.channels == 3 else "grey"
+        rows.append(
+            (
+                name,
+                m.where,
+                m.arch or "",
+                f"{m.parameters / 1e6:.1f} M" if m.parameters else "?",
+                f"{m.height}x{m.width} {colour}",
+                m.resize or "",
+                str(len(m.charset or "")),
+                str(m.render_version if m.render_version is not None else "?"),
+                f"{m.size_bytes / 1e6:.1f}",
+            )
+        )
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
 def main(argv: list[str] | None = None) -> None:
     run_app(app, PROG, argv)
 

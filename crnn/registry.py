@@ -76,3 +76,57 @@ def resolve_model(name_or_path: str | Path | None = None) -> ModelRef:
     raise ModelNotFound(
         f"model not found: {asked} (neither a path nor a pretrained model; pretrained: {names})"
     )
+
+
+@dataclass(frozen=True)
+class NamedModel:
+    """One name `--model` accepts, as `crnn models` lists it."""
+
+    name: str
+    where: str  # "wheel" (installed with the package) or "checkout" (source checkout only)
+    installed: bool  # found here; a checkout reader is absent from an installed wheel
+    default: bool
+    arch: str | None = None
+    parameters: int | None = None
+    channels: int | None = None
+    height: int | None = None
+    width: int | None = None
+    resize: str | None = None
+    charset: str | None = None
+    render_version: int | None = None
+    size_bytes: int | None = None
+
+
+def named_models() -> list[NamedModel]:
+    """Every name the registry knows, the wheel's first, each described from its (validated)
+    config.json without loading its weights."""
+    from .checkpoint import read_config
+
+    present = set(pretrained_names())
+    listed = []
+    for where, names in (("wheel", WHEEL_MODELS), ("checkout", CHECKOUT_MODELS)):
+        for name in names:
+            default = name == DEFAULT_MODEL
+            if name not in present:
+                listed.append(NamedModel(name, where, False, default))
+                continue
+            folder = PRETRAINED_DIR / name
+            config, document = read_config(folder)
+            listed.append(
+                NamedModel(
+                    name,
+                    where,
+                    True,
+                    default,
+                    arch=config.arch,
+                    parameters=document.get("parameters"),
+                    channels=config.channels,
+                    height=config.height,
+                    width=config.width,
+                    resize=config.resize,
+                    charset=config.charset,
+                    render_version=document.get("render_version"),
+                    size_bytes=(folder / "model.safetensors").stat().st_size,
+                )
+            )
+    return listed
