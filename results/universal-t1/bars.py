@@ -1,0 +1,125 @@
+"""t7's bars (README, "t7"; t8 and t8r are judged by them), computed from a candidate's reads.
+
+    python results/universal-t1/bars.py results/universal-t1/t8 --base-levels results/universal-run
+
+reads what ``evaluate-t7.sh`` wrote into the folder (validation, families, relief-faces and
+weak-families from ``benchmark.model_choice``, the candidate's ``levels/metrics.csv``) beside the
+base reader's level run, and prints each bar, asked and measured, greedy+tta unless the bar says
+greedy. Points are percentage points of sequence accuracy, candidate minus base, on the same
+images. It decides nothing the README's rule does not: it only does the rule's arithmetic the same
+way every time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+WEAK = ("sweep-curve", "quad-warp", "tumble")
+TTA = "greedy+tta"
+
+
+def _pair(path: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """(base, candidate) greedy+tta accuracy by style from a model_choice JSON (base first)."""
+    document = json.loads(path.read_text())
+    if len(document) != 2:
+        sys.exit(f"bars: {path} compares {len(document)} models, not a base and a candidate")
+    base, cand = document.values()
+    strip = lambda name: name.removesuffix(" (validation)")  # noqa: E731
+    return (
+        {strip(k): v[TTA] for k, v in base.items()},
+        {strip(k): v[TTA] for k, v in cand.items()},
+    )
+
+
+def _points(path: Path, only=None, skip=()) -> dict[str, float]:
+    base, cand = _pair(path)
+    styles = [s for s in base if (only is None or s in only) and s not in skip]
+    return {s: 100 * (cand[s] - base[s]) for s in styles}
+
+
+def _tta_sign_test(txt: Path) -> tuple[float, int, int]:
+    """The exact McNemar p and the one-sided counts of the greedy+tta table's candidate row."""
+    table = txt.read_text().split(f"{TTA}: sequence accuracy")[1]
+    row = [line for line in table.splitlines() if line.startswith("|")][-1]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    gained, lost = map(int, re.fullmatch(r"\+(\d+) / -(\d+)", cells[-1]).groups())
+    return float(cells[-2]), gained, lost
+
+
+def _levels(path: Path) -> dict[tuple[str, str], float]:
+    with open(path / "metrics.csv", newline="") as f:
+        return {(r["level"], r["decoder"]): float(r["seq_acc"]) for r in csv.DictReader(f)}
+
+
+def bars(folder: Path, base_levels: Path) -> list[tuple[str, str, str, bool]]:
+    mean = lambda d: sum(d.values()) / len(d)  # noqa: E731
+    out = []
+    five = _points(folder / "validation.json")
+    out.append(
+        ("(a) five training styles, mean", "≥ −0.5", f"{mean(five):+.2f}", mean(five) >= -0.5)
+    )
+    weak = _points(folder / "weak-families.json", only=WEAK)
+    p, gained, lost = _tta_sign_test(folder / "weak-families.txt")
+    shown = ", ".join(f"{s} {v:+.1f}" for s, v in weak.items())
+    ok = mean(weak) >= 2 and min(weak.values()) >= 0 and p < 0.01
+    out.append(
+        (
+            "(b) sweep-curve, quad-warp, tumble: mean; none below; sign test",
+            "≥ +2; ≥ 0; p < 0.01",
+            f"{mean(weak):+.2f} ({shown}); {gained}/{lost}, p {p:g}",
+            ok,
+        )
+    )
+    other = _points(folder / "families.json", skip=WEAK)
+    worst = min(other, key=other.get)
+    faces = _points(folder / "relief-faces.json")
+    ok = mean(other) >= -1 and other[worst] >= -3 and mean(faces) >= -0.5
+    out.append(
+        (
+            "(c) other five families mean / worst; relief + faces mean",
+            "≥ −1 / ≥ −3; ≥ −0.5",
+            f"{mean(other):+.2f} / {worst} {other[worst]:+.1f}; {mean(faces):+.2f}",
+            ok,
+        )
+    )
+    cand, base = _levels(folder / "levels"), _levels(base_levels)
+    tta = {
+        lv: 100 * (cand[lv, TTA] - base[lv, TTA]) for lv in ("easy", "medium", "hard", "extreme")
+    }
+    hard_greedy = 100 * (cand["hard", "greedy"] - base["hard", "greedy"])
+    shown = ", ".join(f"{lv} {v:+.1f}" for lv, v in tta.items())
+    ok = min(tta.values()) >= -1 and hard_greedy >= -2
+    out.append(
+        (
+            "(d) levels (tta), none more than 1 below; hard greedy",
+            "≥ −1 each; ≥ −2",
+            f"{shown}; hard greedy {hard_greedy:+.1f}",
+            ok,
+        )
+    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path, help="what evaluate-t7.sh wrote (R=...)")
+    parser.add_argument(
+        "--base-levels", type=Path, required=True, help="the base reader's `bench run` folder"
+    )
+    args = parser.parse_args()
+    rows = bars(args.folder, args.base_levels)
+    print(f"# {args.folder} against {args.base_levels}\n")
+    print("| bar | asked | measured | met |\n|---|---|---|---|")
+    for name, asked, measured, ok in rows:
+        print(f"| {name} | {asked} | {measured} | {'yes' if ok else '**no**'} |")
+    verdict = all(ok for *_, ok in rows)
+    print(f"\nevery bar met: {'yes' if verdict else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
