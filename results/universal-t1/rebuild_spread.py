@@ -8,15 +8,22 @@ For every style of every read evaluate-t7.sh makes (greedy+tta), and every level
 points each run scores against the base, and the second run minus the first. The base's own
 figures must agree between the two folders (the same draws read by the same reader), which is
 checked, so any difference is the runs'.
+
+Then, where both folders hold third-party reads (``foreign-*``, each a ``bench run`` of the same
+evaluation set, checked by its digest), the two runs side by side on the same images: accuracy,
+the images only one of them reads, and the exact McNemar p of those counts.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from pathlib import Path
 
 from bars import TTA, _levels, _pair
+
+from benchmark.stats import mcnemar_exact
 
 READS = ("validation", "families", "relief-faces", "weak-families")
 
@@ -57,6 +64,49 @@ def main() -> None:
         f"\n{len(rows)} figures; |second − first|: mean {sum(gaps) / len(gaps):.2f} points, "
         f"largest {max(gaps):.1f}"
     )
+    for line in foreign_table(args.first, args.second):
+        print(line)
+
+
+def _foreign_reads(folder: Path) -> tuple[str, dict[int, bool]]:
+    """(evaluation-set digest, greedy+tta right or wrong by image index) of one bench run."""
+    with open(folder / "metrics.csv", newline="") as f:
+        digests = {r["evalset_digest"] for r in csv.DictReader(f)}
+    if len(digests) != 1:
+        sys.exit(f"rebuild_spread: {folder}/metrics.csv names {len(digests)} evaluation sets")
+    with open(folder / "predictions.csv", newline="") as f:
+        right = {
+            int(r["index"]): r["correct"] == "True"
+            for r in csv.DictReader(f)
+            if r["decoder"] == TTA
+        }
+    return digests.pop(), right
+
+
+def foreign_table(first: Path, second: Path) -> list[str]:
+    names = sorted(
+        p.name for p in first.glob("foreign-*") if (second / p.name / "predictions.csv").exists()
+    )
+    if not names:
+        return []
+    lines = [
+        f"\n## Third-party folders ({TTA}, the two runs on the same images)\n",
+        f"| folder | n | {first.name} | {second.name} | only first / only second | McNemar p |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in names:
+        digest_a, a = _foreign_reads(first / name)
+        digest_b, b = _foreign_reads(second / name)
+        if digest_a != digest_b or a.keys() != b.keys():
+            sys.exit(f"rebuild_spread: {name} was not read on the same images in both folders")
+        only_a = sum(a[i] and not b[i] for i in a)
+        only_b = sum(b[i] and not a[i] for i in a)
+        n = len(a)
+        lines.append(
+            f"| {name.removeprefix('foreign-')} | {n} | {sum(a.values()) / n:.3f} | "
+            f"{sum(b.values()) / n:.3f} | {only_a} / {only_b} | {mcnemar_exact(only_a, only_b):.2g} |"
+        )
+    return lines
 
 
 if __name__ == "__main__":
