@@ -3,7 +3,7 @@
 # and the third-party folders with the new one, each paired with the old on the same images.
 #   RUN=runs/universal-t8r OLD=universal-t5 bash results/universal-t1/ship.sh
 # Afterwards, by hand: put $OLD first in crnn.registry.CHECKOUT_MODELS, and the README's model
-# lists and tables. Needs data/foreign/ (results/foreign/README.md says how to render it).
+# lists and tables. Needs data/foreign/ (bash results/foreign/rebuild.sh renders and checks it).
 set -euo pipefail
 : "${RUN:?RUN=<run directory>}" "${OLD:?OLD=<name for the reader it replaces>}"
 B=${B:-.venv/bin}
