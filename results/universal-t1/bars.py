@@ -39,7 +39,14 @@ def _pair(path: Path) -> tuple[dict[str, float], dict[str, float]]:
 def _points(path: Path, only=None, skip=()) -> dict[str, float]:
     base, cand = _pair(path)
     styles = [s for s in base if (only is None or s in only) and s not in skip]
-    return {s: 100 * (cand[s] - base[s]) for s in styles}
+    return {s: _exact(100 * (cand[s] - base[s])) for s in styles}
+
+
+def _exact(points: float) -> float:
+    """Points rounded to 1e-6: the figures are fractions of a few hundred images, so anything
+    finer is binary floating-point noise (0.574 - 0.568 is 0.59999...), which must not decide
+    a bar asked as "≥ +2" when the exact difference is 2.000."""
+    return round(points, 6)
 
 
 def _tta_sign_test(txt: Path) -> tuple[float, int, int]:
@@ -57,7 +64,7 @@ def _levels(path: Path) -> dict[tuple[str, str], float]:
 
 
 def bars(folder: Path, base_levels: Path) -> list[tuple[str, str, str, bool]]:
-    mean = lambda d: sum(d.values()) / len(d)  # noqa: E731
+    mean = lambda d: _exact(sum(d.values()) / len(d))  # noqa: E731
     out = []
     five = _points(folder / "validation.json")
     out.append(
@@ -89,9 +96,10 @@ def bars(folder: Path, base_levels: Path) -> list[tuple[str, str, str, bool]]:
     )
     cand, base = _levels(folder / "levels"), _levels(base_levels)
     tta = {
-        lv: 100 * (cand[lv, TTA] - base[lv, TTA]) for lv in ("easy", "medium", "hard", "extreme")
+        lv: _exact(100 * (cand[lv, TTA] - base[lv, TTA]))
+        for lv in ("easy", "medium", "hard", "extreme")
     }
-    hard_greedy = 100 * (cand["hard", "greedy"] - base["hard", "greedy"])
+    hard_greedy = _exact(100 * (cand["hard", "greedy"] - base["hard", "greedy"]))
     shown = ", ".join(f"{lv} {v:+.1f}" for lv, v in tta.items())
     ok = min(tta.values()) >= -1 and hard_greedy >= -2
     out.append(
