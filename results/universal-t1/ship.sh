@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ship a judged run as `universal`, keeping the reader it replaces by name, then read the levels
 # and the third-party folders with the new one, each paired with the old on the same images.
-#   RUN=runs/universal-t8r OLD=universal-t5 bash results/universal-t1/ship.sh
+#   RUN=results/universal-t1/t8r-half-run OLD=universal-t5 bash results/universal-t1/ship.sh
 # Afterwards, by hand: put $OLD first in crnn.registry.CHECKOUT_MODELS, and the README's model
 # lists and tables. Needs data/foreign/ (bash results/foreign/rebuild.sh renders and checks it).
 set -euo pipefail
@@ -12,7 +12,9 @@ test -f "$RUN/model.safetensors" && test -f "$RUN/config.json"
 test ! -e "crnn/pretrained/$OLD"
 mkdir -p "crnn/pretrained/$OLD"
 git mv crnn/pretrained/universal/* "crnn/pretrained/$OLD/"
-cp "$RUN"/{model.safetensors,config.json,curve.png,log.csv} crnn/pretrained/universal/
+cp "$RUN"/{model.safetensors,config.json} crnn/pretrained/universal/
+# A midpoint (crnn interpolate) has no training log or curve of its own.
+for f in curve.png log.csv; do if [ -f "$RUN/$f" ]; then cp "$RUN/$f" crnn/pretrained/universal/; fi; done
 git mv results/universal-run "results/$OLD-run"
 for f in $FOLDERS; do git mv "results/foreign/universal-$f" "results/foreign/$OLD-$f"; done
 "$B/pip" install -q --no-deps -e .
