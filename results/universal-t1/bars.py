@@ -39,7 +39,7 @@ def _pair(path: Path) -> tuple[dict[str, float], dict[str, float]]:
 def _points(path: Path, only=None, skip=()) -> dict[str, float]:
     base, cand = _pair(path)
     styles = [s for s in base if (only is None or s in only) and s not in skip]
-    return {s: _exact(100 * (cand[s] - base[s])) for s in styles}
+    return {s: _gain(cand[s], base[s]) for s in styles}
 
 
 def _exact(points: float) -> float:
@@ -47,6 +47,11 @@ def _exact(points: float) -> float:
     finer is binary floating-point noise (0.574 - 0.568 is 0.59999...), which must not decide
     a bar asked as "≥ +2" when the exact difference is 2.000."""
     return round(points, 6)
+
+
+def _gain(cand: float, base: float) -> float:
+    """The candidate's accuracy over the base's, in points."""
+    return _exact(100 * (cand - base))
 
 
 def _tta_sign_test(txt: Path) -> tuple[float, int, int]:
@@ -95,11 +100,8 @@ def bars(folder: Path, base_levels: Path) -> list[tuple[str, str, str, bool]]:
         )
     )
     cand, base = _levels(folder / "levels"), _levels(base_levels)
-    tta = {
-        lv: _exact(100 * (cand[lv, TTA] - base[lv, TTA]))
-        for lv in ("easy", "medium", "hard", "extreme")
-    }
-    hard_greedy = _exact(100 * (cand["hard", "greedy"] - base["hard", "greedy"]))
+    tta = {lv: _gain(cand[lv, TTA], base[lv, TTA]) for lv in ("easy", "medium", "hard", "extreme")}
+    hard_greedy = _gain(cand["hard", "greedy"], base["hard", "greedy"])
     shown = ", ".join(f"{lv} {v:+.1f}" for lv, v in tta.items())
     ok = min(tta.values()) >= -1 and hard_greedy >= -2
     out.append(

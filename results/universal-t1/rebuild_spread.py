@@ -104,7 +104,8 @@ def foreign_table(first: Path, second: Path) -> list[str]:
         n = len(a)
         lines.append(
             f"| {name.removeprefix('foreign-')} | {n} | {sum(a.values()) / n:.3f} | "
-            f"{sum(b.values()) / n:.3f} | {only_a} / {only_b} | {mcnemar_exact(only_a, only_b):.2g} |"
+            f"{sum(b.values()) / n:.3f} | {only_a} / {only_b} | "
+            f"{mcnemar_exact(only_a, only_b):.2g} |"
         )
     return lines
 

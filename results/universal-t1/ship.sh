@@ -8,13 +8,15 @@ set -euo pipefail
 : "${RUN:?RUN=<run directory>}" "${OLD:?OLD=<name for the reader it replaces>}"
 B=${B:-.venv/bin}
 FOLDERS="wheezy captcha-default claptcha django-simple multicolor svg-captcha"
-test -f "$RUN/model.safetensors" && test -f "$RUN/config.json"
+test -f "$RUN/model.safetensors" && test -f "$RUN/config.json" ||
+    { echo "ship: $RUN has no model.safetensors and config.json" >&2; exit 1; }
 test ! -e "crnn/pretrained/$OLD"
 mkdir -p "crnn/pretrained/$OLD"
 git mv crnn/pretrained/universal/* "crnn/pretrained/$OLD/"
-cp "$RUN"/{model.safetensors,config.json} crnn/pretrained/universal/
-# A midpoint (crnn interpolate) has no training log or curve of its own.
-for f in curve.png log.csv; do if [ -f "$RUN/$f" ]; then cp "$RUN/$f" crnn/pretrained/universal/; fi; done
+# Weights and config are checked above; a midpoint (crnn interpolate) has no log or curve.
+for f in model.safetensors config.json curve.png log.csv; do
+    if [ -f "$RUN/$f" ]; then cp "$RUN/$f" crnn/pretrained/universal/; fi
+done
 git mv results/universal-run "results/$OLD-run"
 for f in $FOLDERS; do git mv "results/foreign/universal-$f" "results/foreign/$OLD-$f"; done
 "$B/pip" install -q --no-deps -e .

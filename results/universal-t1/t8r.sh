@@ -5,7 +5,7 @@
 # its weights copied into the tree as soon as it ends (t8r-run/: ignored runs/ does not survive a
 # new machine; the tree does), then t7's bars from 26,200. Only if t8r misses a bar, its midpoint
 # with its start, copied likewise (t8r-half-run/), by the same bars from 27,200.
-#   bash results/universal-t1/t8r.sh          # ~80 min training + ~40 min reads on 2 slow cores
+#   bash results/universal-t1/t8r.sh          # 137 min on 2 slow cores (session 25): 5 prerender, 99 training, 33 reads of t8r and t8r-half
 # BASE: t5, `universal` until a candidate ships; `universal-t5` after (README, "t8r").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +13,8 @@ export PATH="$PWD/.venv/bin:$PATH" PYTHONPATH=.
 export BASE=${BASE:-universal}
 HERE=results/universal-t1
 START=$HERE/t7-half-weights
-test -f $START/model.safetensors && test -f $START/config.json
+test -f $START/model.safetensors && test -f $START/config.json ||
+    { echo "t8r: $START has no model.safetensors and config.json" >&2; exit 1; }
 keep() {  # copy a finished run's files into the tree
     mkdir -p "$2"
     for f in model.safetensors config.json log.csv curve.png; do
