@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# t9 from start to verdict in one command (README, "t9"): t8r's recipe from the shipped
+# `universal` (t8r-half) with relief, the broad families in relief and the display faces in
+# relief back at t5's share of the mixture; its weights copied into the tree as soon as it ends
+# (t9-run/), then t9's bars against `universal` from 28,200. Only if t9 misses a bar, its midpoint
+# with its start (t9-half-run/), by the same bars from 29,200.
+#   bash results/universal-t1/t9.sh          # ~100 min training and ~35 min reads on 2 slow cores
+# Training resumes nothing: a run whose weights are missing trains again from the start (the
+# same seed, so the same run on one machine type).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="$PWD/.venv/bin:$PATH" PYTHONPATH=.
+export BASE=universal RULE=t9
+HERE=results/universal-t1
+START=crnn/pretrained/universal
+test "$(sha256sum < $START/model.safetensors | cut -c1-16)" = 33a93f535b6b0684 ||
+    { echo "t9: $START is not t8r-half (sha256 33a93f53...); t9's rule is against it" >&2; exit 1; }
+keep() {  # copy a finished run's files into the tree
+    mkdir -p "$2"
+    for f in model.safetensors config.json log.csv curve.png; do
+        if [ -f "$1/$f" ]; then cp "$1/$f" "$2/"; fi
+    done
+}
+F=examples/full-alphabet; D=results/universal-relief
+if [ ! -f $HERE/t9-run/model.safetensors ]; then
+    if [ ! -f runs/universal-t9/model.safetensors ]; then
+        crnn train --init universal --resize crop \
+            -d examples/relief.toml,examples/universal-broad-relief.toml,$D/display-broad-relief.toml,$F/easy.toml,$F/medium.toml,$F/hard.toml,$F/extreme.toml,$F/captcha.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml \
+            --weights 4,2,2,1,1,2,2,1,1,1,1 --curriculum 0 --steps 4000 --lr 0.0003 --ema 0.999 \
+            --val-every 1000 --val-size 100 --prerender 80000 --threads 2 --seed 87 \
+            --out runs/universal-t9 --quiet
+    fi
+    keep runs/universal-t9 $HERE/t9-run
+fi
+M=$HERE/t9-run R=$HERE/t9 FIRST=28200 bash $HERE/evaluate-t7.sh
+if grep -q "every bar met: yes" $HERE/t9/bars.md; then
+    echo "t9 meets every bar: ship it (ship.sh; README, t9)"
+    exit 0
+fi
+crnn interpolate $HERE/t9-run --model universal --alpha 0.5 -o runs/universal-t9-half
+keep runs/universal-t9-half $HERE/t9-half-run
+M=$HERE/t9-half-run R=$HERE/t9-half FIRST=29200 bash $HERE/evaluate-t7.sh
