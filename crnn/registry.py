@@ -27,6 +27,7 @@ DEFAULT_MODEL = "universal"
 WHEEL_MODELS = ("universal", "reference")
 # In the source checkout only: the readers earlier sessions shipped as `universal`, newest first.
 CHECKOUT_MODELS = (
+    "universal-t8r-half",
     "universal-t5",
     "universal-t4-half",
     "universal-p1-half",

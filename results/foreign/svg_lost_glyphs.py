@@ -1,7 +1,9 @@
 """Which characters one reader misreads on a folder where another read the whole label right.
 
     python results/foreign/svg_lost_glyphs.py results/foreign/universal-t5-svg-captcha \
-        results/foreign/universal-svg-captcha > results/foreign/svg_lost_glyphs.txt
+        results/foreign/universal-t8r-half-svg-captcha > results/foreign/svg_lost_glyphs.txt
+    python results/foreign/svg_lost_glyphs.py results/foreign/universal-t5-svg-captcha \
+        results/foreign/universal-svg-captcha > results/foreign/svg_lost_glyphs-t9-half.txt
 
 Reads two `bench run` folders' predictions.csv (the same images, greedy+tta), and prints the
 images right only by the first, the character substitutions in them (where the lengths agree),
