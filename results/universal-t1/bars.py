@@ -1,4 +1,4 @@
-"""t7's and t9's bars (README, "t7" and "t9"), computed from a candidate's reads.
+"""t7's, t9's and t10's bars (README, "t7", "t9", "t10"), computed from a candidate's reads.
 
     python results/universal-t1/bars.py results/universal-t1/t8 --base-levels results/universal-run
     python results/universal-t1/bars.py results/universal-t1/t9 --rule t9 \
@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 
 WEAK = ("sweep-curve", "quad-warp", "tumble")
+# t10's two families, read on 1,000 samples each into new-families.json (evaluate-t10.sh).
+NEW = ("glyph-width", "mixed-faces")
 TTA = "greedy+tta"
 
 
@@ -150,7 +152,39 @@ def bars(folder: Path, base_levels: Path) -> list[tuple[str, str, str, bool]]:
     return out
 
 
-RULES = {"t7": bars, "t9": bars_t9}
+def bars_t10(folder: Path, base_levels: Path) -> list[tuple[str, str, str, bool]]:
+    """t10's rule: glyph-width and mixed-faces must gain; the rest must stay."""
+    new = _points(folder / "new-families.json", only=NEW)
+    p, gained, lost = _tta_sign_test(folder / "new-families.txt")
+    shown = ", ".join(f"{s} {v:+.1f}" for s, v in new.items())
+    weak = _points(folder / "weak-families.json", only=WEAK)
+    other = _points(folder / "families.json", skip=WEAK + NEW)
+    worst = min(other, key=other.get)
+    faces = _points(folder / "relief-faces.json")
+    return [
+        _five(folder),
+        (
+            "(b) glyph-width, mixed-faces: mean; none below; sign test",
+            "≥ +2; ≥ 0; p < 0.01",
+            f"{_mean(new):+.2f} ({shown}); {gained}/{lost}, p {p:g}",
+            _mean(new) >= 2 and min(new.values()) >= 0 and p < 0.01,
+        ),
+        (
+            "(c) sweep-curve, quad-warp, tumble mean; other three families mean / worst; "
+            "relief + faces mean",
+            "≥ −1; ≥ −1 / ≥ −3; ≥ −0.5",
+            f"{_mean(weak):+.2f}; {_mean(other):+.2f} / {worst} {other[worst]:+.1f}; "
+            f"{_mean(faces):+.2f}",
+            _mean(weak) >= -1
+            and _mean(other) >= -1
+            and other[worst] >= -3
+            and _mean(faces) >= -0.5,
+        ),
+        _level_bar(folder, base_levels),
+    ]
+
+
+RULES = {"t7": bars, "t9": bars_t9, "t10": bars_t10}
 
 
 def main() -> None:
@@ -160,7 +194,7 @@ def main() -> None:
         "--base-levels", type=Path, required=True, help="the base reader's `bench run` folder"
     )
     parser.add_argument(
-        "--rule", choices=sorted(RULES), default="t7", help="whose bars (README): t7 or t9"
+        "--rule", choices=sorted(RULES), default="t7", help="whose bars (README): t7, t9 or t10"
     )
     args = parser.parse_args()
     rows = RULES[args.rule](args.folder, args.base_levels)
