@@ -10,26 +10,10 @@ export PATH="$PWD/.venv/bin:$PATH" PYTHONPATH=.
 # t10 is judged against t9-half: `universal` until a later reader ships, then `universal-t9-half`.
 export BASE=${BASE:-universal}
 HERE=results/universal-t1
+source $HERE/common.sh
 START=crnn/pretrained/$BASE
-test "$(sha256sum < $START/model.safetensors | cut -c1-16)" = 4a4f512cdf85c80e ||
-    { echo "t10: $START is not t9-half (sha256 4a4f512c...); t10's rule is against it" >&2; exit 1; }
-python - <<'PY' || exit 1
-import sys
-
-from generator.fontlist import FontListError, resolve_font_list
-
-for name in ("display-train", "display-held"):
-    try:
-        resolve_font_list(f"results/universal-display/{name}.fonts.json")
-    except FontListError as error:
-        sys.exit(f"t10: {error}")
-PY
-keep() {  # copy a finished run's files into the tree
-    mkdir -p "$2"
-    for f in model.safetensors config.json log.csv curve.png; do
-        if [ -f "$1/$f" ]; then cp "$1/$f" "$2/"; fi
-    done
-}
+check_start t10 $START 4a4f512cdf85c80e t9-half
+check_display_fonts t10
 F=examples/full-alphabet; D=results/universal-relief
 if [ ! -f $HERE/t10-run/model.safetensors ]; then
     if [ ! -f runs/universal-t10/model.safetensors ]; then

@@ -15,12 +15,7 @@ HERE=results/universal-t1
 START=$HERE/t7-half-weights
 test -f $START/model.safetensors && test -f $START/config.json ||
     { echo "t8r: $START has no model.safetensors and config.json" >&2; exit 1; }
-keep() {  # copy a finished run's files into the tree
-    mkdir -p "$2"
-    for f in model.safetensors config.json log.csv curve.png; do
-        if [ -f "$1/$f" ]; then cp "$1/$f" "$2/"; fi
-    done
-}
+source $HERE/common.sh
 F=examples/full-alphabet; D=results/universal-relief
 if [ ! -f runs/universal-t8r/model.safetensors ]; then
     crnn train --init $START --resize crop \

@@ -14,28 +14,10 @@ export PATH="$PWD/.venv/bin:$PATH" PYTHONPATH=.
 # `universal-t8r-half` (the same bytes, checked below), so the script names it that way.
 export BASE=universal-t8r-half RULE=t9
 HERE=results/universal-t1
+source $HERE/common.sh
 START=crnn/pretrained/universal-t8r-half
-test "$(sha256sum < $START/model.safetensors | cut -c1-16)" = 33a93f535b6b0684 ||
-    { echo "t9: $START is not t8r-half (sha256 33a93f53...); t9's rule is against it" >&2; exit 1; }
-# The display faces (training) and the held-out faces (bar (b)) come from Debian font packages:
-# say which are missing before 40 minutes of training, not after.
-python - <<'PY' || exit 1
-import sys
-
-from generator.fontlist import FontListError, resolve_font_list
-
-for name in ("display-train", "display-held"):
-    try:
-        resolve_font_list(f"results/universal-display/{name}.fonts.json")
-    except FontListError as error:
-        sys.exit(f"t9: {error}")
-PY
-keep() {  # copy a finished run's files into the tree
-    mkdir -p "$2"
-    for f in model.safetensors config.json log.csv curve.png; do
-        if [ -f "$1/$f" ]; then cp "$1/$f" "$2/"; fi
-    done
-}
+check_start t9 $START 33a93f535b6b0684 t8r-half
+check_display_fonts t9
 F=examples/full-alphabet; D=results/universal-relief
 if [ ! -f $HERE/t9-run/model.safetensors ]; then
     if [ ! -f runs/universal-t9/model.safetensors ]; then
