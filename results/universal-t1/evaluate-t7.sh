@@ -7,7 +7,7 @@
 # BASE: the reader judged against; `universal` was t5 when t7 and t8 were judged. Once a
 # candidate ships as `universal`, t5 is `universal-t5` (t8r: README, "t8r"):
 #   BASE=universal-t5 M=runs/universal-t8r R=results/universal-t1/t8r FIRST=26200 ...
-# RULE: whose bars bars.py applies to the same reads, t7's (default) or t9's (README, "t9").
+# RULE: whose bars bars.py applies to the same reads: t7 (default), t9 or t10 (README).
 set -euo pipefail
 BASE=${BASE:-universal}
 BASE=$BASE M=$M R=$R FIRST=$FIRST bash "$(dirname "$0")/evaluate-t2.sh"
