@@ -22,11 +22,16 @@ DECODER = "greedy+tta"
 
 
 def load(folder: Path) -> dict[int, tuple[str, str]]:
-    with open(folder / "predictions.csv", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["decoder"] == DECODER]
-    if not rows:
-        sys.exit(f"svg_lost_glyphs: {folder}/predictions.csv has no {DECODER} rows")
-    return {int(r["index"]): (r["text"], r["prediction"]) for r in rows}
+    file = folder / "predictions.csv"
+    try:
+        with open(file, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r["decoder"] == DECODER]
+        reads = {int(r["index"]): (r["text"], r["prediction"]) for r in rows}
+    except (OSError, KeyError, ValueError, TypeError, csv.Error) as error:
+        sys.exit(f"svg_lost_glyphs: {file} is not a bench predictions file: {error}")
+    if not reads:
+        sys.exit(f"svg_lost_glyphs: {file} has no {DECODER} rows")
+    return reads
 
 
 def per_char(reads: dict[int, tuple[str, str]]) -> dict[str, tuple[int, int]]:
