@@ -33,3 +33,32 @@ for name in ("display-train", "display-held"):
         sys.exit(f"{os.environ['WHO']}: {error}")
 PY
 }
+
+# train_once WHO ARGS...: `crnn train ARGS --out runs/universal-WHO --quiet` unless the run's
+# weights are already in runs/ or in the tree, then the weights into the tree ($HERE/WHO-run).
+# Training resumes nothing: a run whose weights are missing trains again from the start (the
+# same seed, so the same run on one machine type).
+train_once() {
+    local who=$1
+    shift
+    if [ ! -f "$HERE/$who-run/model.safetensors" ]; then
+        if [ ! -f "runs/universal-$who/model.safetensors" ]; then
+            crnn train "$@" --out "runs/universal-$who" --quiet
+        fi
+        keep "runs/universal-$who" "$HERE/$who-run"
+    fi
+}
+
+# judge WHO EVALUATE FIRST: EVALUATE's reads of $HERE/WHO-run against $BASE from draw FIRST; only
+# if it misses a bar, its midpoint with $START ($HERE/WHO-half-run) from FIRST + 1,000.
+judge() {
+    local who=$1 evaluate=$2 first=$3
+    M=$HERE/$who-run R=$HERE/$who FIRST=$first bash "$HERE/$evaluate"
+    if grep -q "every bar met: yes" "$HERE/$who/bars.md"; then
+        echo "$who meets every bar: ship it (ship.sh; README, $who)"
+        return 0
+    fi
+    crnn interpolate "$HERE/$who-run" --model "$START" --alpha 0.5 -o "runs/universal-$who-half"
+    keep "runs/universal-$who-half" "$HERE/$who-half-run"
+    M=$HERE/$who-half-run R=$HERE/$who-half FIRST=$((first + 1000)) bash "$HERE/$evaluate"
+}

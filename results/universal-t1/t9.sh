@@ -5,8 +5,6 @@
 # (t9-run/), then t9's bars against `universal` from 28,200. Only if t9 misses a bar, its midpoint
 # with its start (t9-half-run/), by the same bars from 29,200.
 #   bash results/universal-t1/t9.sh          # 48 min here (session 26: 37 training, 11 reads)
-# Training resumes nothing: a run whose weights are missing trains again from the start (the
-# same seed, so the same run on one machine type).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PWD/.venv/bin:$PATH" PYTHONPATH=.
@@ -19,21 +17,8 @@ START=crnn/pretrained/universal-t8r-half
 check_start t9 $START 33a93f535b6b0684 t8r-half
 check_display_fonts t9
 F=examples/full-alphabet; D=results/universal-relief
-if [ ! -f $HERE/t9-run/model.safetensors ]; then
-    if [ ! -f runs/universal-t9/model.safetensors ]; then
-        crnn train --init $START --resize crop \
-            -d examples/relief.toml,examples/universal-broad-relief.toml,$D/display-broad-relief.toml,$F/easy.toml,$F/medium.toml,$F/hard.toml,$F/extreme.toml,$F/captcha.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml \
-            --weights 4,2,2,1,1,2,2,1,1,1,1 --curriculum 0 --steps 4000 --lr 0.0003 --ema 0.999 \
-            --val-every 1000 --val-size 100 --prerender 80000 --threads 2 --seed 87 \
-            --out runs/universal-t9 --quiet
-    fi
-    keep runs/universal-t9 $HERE/t9-run
-fi
-M=$HERE/t9-run R=$HERE/t9 FIRST=28200 bash $HERE/evaluate-t7.sh
-if grep -q "every bar met: yes" $HERE/t9/bars.md; then
-    echo "t9 meets every bar: ship it (ship.sh; README, t9)"
-    exit 0
-fi
-crnn interpolate $HERE/t9-run --model $START --alpha 0.5 -o runs/universal-t9-half
-keep runs/universal-t9-half $HERE/t9-half-run
-M=$HERE/t9-half-run R=$HERE/t9-half FIRST=29200 bash $HERE/evaluate-t7.sh
+train_once t9 --init $START --resize crop \
+    -d examples/relief.toml,examples/universal-broad-relief.toml,$D/display-broad-relief.toml,$F/easy.toml,$F/medium.toml,$F/hard.toml,$F/extreme.toml,$F/captcha.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml \
+    --weights 4,2,2,1,1,2,2,1,1,1,1 --curriculum 0 --steps 4000 --lr 0.0003 --ema 0.999 \
+    --val-every 1000 --val-size 100 --prerender 80000 --threads 2 --seed 87
+judge t9 evaluate-t7.sh 28200
