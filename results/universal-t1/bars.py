@@ -1,4 +1,5 @@
-"""t7's, t9's and t10's bars (README, "t7", "t9", "t10"), computed from a candidate's reads.
+"""t7's, t9's and t10's bars (README, "t7", "t9", "t10"), and g1's (results/universal-g1),
+computed from a candidate's reads.
 
     python results/universal-t1/bars.py results/universal-t1/t8 --base-levels results/universal-run
     python results/universal-t1/bars.py results/universal-t1/t9 --rule t9 \
@@ -20,6 +21,8 @@ import json
 import re
 import sys
 from pathlib import Path
+
+from benchmark.stats import mcnemar_exact
 
 WEAK = ("sweep-curve", "quad-warp", "tumble")
 # t10's two families, read on 1,000 samples each into new-families.json (evaluate-t10.sh).
@@ -178,7 +181,39 @@ def bars_t10(folder: Path, base_levels: Path) -> list[tuple[str, str, str, bool]
     ]
 
 
-RULES = {"t7": bars, "t9": bars_t9, "t10": bars_t10}
+def bars_g1(folder: Path, base_levels: Path) -> list[tuple[str, str, str, bool]]:
+    """g1's rule (results/universal-g1): the five families the line reads worst must gain
+    together; relief, the faces and the other three families must stay."""
+    gain = {
+        **_points(folder / "weak-families.json", only=WEAK),
+        **_points(folder / "new-families.json", only=NEW),
+    }
+    counts = [_tta_sign_test(folder / f"{r}.txt")[1:] for r in ("weak-families", "new-families")]
+    gained, lost = (sum(c) for c in zip(*counts, strict=True))
+    p = mcnemar_exact(gained, lost)
+    other = _points(folder / "families.json", skip=WEAK + NEW)
+    worst = min(other, key=other.get)
+    faces = _points(folder / "relief-faces.json")
+    shown = ", ".join(f"{s} {v:+.1f}" for s, v in gain.items())
+    return [
+        _five(folder),
+        (
+            "(b) " + ", ".join(gain) + ": mean; sign test over the five",
+            "≥ +2; p < 0.01",
+            f"{_mean(gain):+.2f} ({shown}); {gained}/{lost}, p {p:.2g}",
+            _mean(gain) >= 2 and p < 0.01,
+        ),
+        (
+            "(c) other three families mean / worst; relief + faces mean",
+            "≥ −1 / ≥ −3; ≥ −0.5",
+            f"{_mean(other):+.2f} / {worst} {other[worst]:+.1f}; {_mean(faces):+.2f}",
+            _mean(other) >= -1 and other[worst] >= -3 and _mean(faces) >= -0.5,
+        ),
+        _level_bar(folder, base_levels),
+    ]
+
+
+RULES = {"t7": bars, "t9": bars_t9, "t10": bars_t10, "g1": bars_g1}
 
 
 def main() -> None:
@@ -188,7 +223,10 @@ def main() -> None:
         "--base-levels", type=Path, required=True, help="the base reader's `bench run` folder"
     )
     parser.add_argument(
-        "--rule", choices=sorted(RULES), default="t7", help="whose bars (README): t7, t9 or t10"
+        "--rule",
+        choices=sorted(RULES),
+        default="t7",
+        help="whose bars (README): t7, t9, t10, or g1 (results/universal-g1)",
     )
     args = parser.parse_args()
     try:

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# g1 on a lent GPU machine (README): results/universal-large/gpu_run.sh with g1's mixture, start,
+# rate and seed, from the shipped `universal`. The wheels (.whl/) and display faces
+# (fonts-display-files/) come from prepare.sh and travel as carried paths.
+#
+#   run(command="OUT=$OUT bash results/universal-g1/device.sh", carry=[".whl", "fonts-display-files"],
+#       timeout_s=600)
+#
+# A CPU smoke test of the same lines here (two steps, installed packages, no wheels):
+#   SMOKE=1 OUT=/tmp/g1-smoke bash results/universal-g1/device.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+F=examples/full-alphabet
+D=results/universal-relief
+export STYLES="examples/relief.toml,examples/universal-broad-relief.toml,$D/display-broad-relief.toml,$F/easy.toml,$F/medium.toml,$F/hard.toml,$F/extreme.toml,$F/captcha.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml,examples/glyph-width.toml,examples/mixed-faces.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml"
+export MIX_WEIGHTS=4,2,2,1,1,2,2,1,2,2,2,2,2,1,1,1
+export INIT=crnn/pretrained/universal ARCH=large LR=0.0003 SEED=91 RUN=/tmp/universal-g1
+export FONT_FILES=${FONT_FILES:-fonts-display-files}
+if [ -n "${SMOKE:-}" ]; then
+    # gpu_run.sh's pool check names the GPU image's faces; the smoke test checks the rest.
+    export NO_WHEELS=1 DEVICE=cpu STEPS=2 BATCH=8 WORKERS=1 BUDGET=600 FONT_FILES=
+    export PATH="$PWD/.venv/bin:$PATH"
+fi
+mkdir -p "$OUT"
+# The start must be the reader g1's rule is judged against (t9-half, README).
+test "$(sha256sum <"$INIT/model.safetensors" | cut -c1-16)" = 4a4f512cdf85c80e ||
+    { echo "g1: $INIT is not t9-half; g1's rule is against it" >&2; exit 1; }
+bash results/universal-large/gpu_run.sh 2>&1 | tee "$OUT/g1.log"
