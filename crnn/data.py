@@ -267,14 +267,23 @@ def render_eval_set(
     channels: int = 1,
 ) -> tuple[torch.Tensor, list[str], list[str]]:
     """``n_per_spec`` samples of each style (indices 0..n-1 of ``seed``): images, texts, style
-    names."""
+    names. A style listed more than once (a weighted mixture repeats it: ``--weights 4,2,...``)
+    is rendered once and its samples repeated, so the set, and any figure weighted by it, is
+    what rendering every entry would give, at the cost of the distinct styles alone."""
     images, texts, names = [], [], []
+    rendered: dict[str, tuple[list[np.ndarray], list[str]]] = {}
     for spec in specs:
-        for i in range(n_per_spec):
-            sample = render_sample(spec, seed, i)
-            images.append(preprocess(sample.image, height, width, resize, channels=channels))
-            texts.append(sample.text)
-            names.append(spec.name)
+        key = spec.digest()  # equal digests render identical bytes (CaptchaSpec.digest)
+        if key not in rendered:
+            samples = [render_sample(spec, seed, i) for i in range(n_per_spec)]
+            rendered[key] = (
+                [preprocess(s.image, height, width, resize, channels=channels) for s in samples],
+                [s.text for s in samples],
+            )
+        style_images, style_texts = rendered[key]
+        images += style_images
+        texts += style_texts
+        names += [spec.name] * n_per_spec
     return torch.from_numpy(np.stack(images)), texts, names
 
 

@@ -461,3 +461,29 @@ def test_a_curriculum_in_steps_stays_put_when_a_run_is_extended(tmp_path):
     assert not all(torch.equal(once[k], none[k]) for k in once)  # the warm-up was trained on
     with pytest.raises(TrainError, match="--warmup-steps must be 0 or more"):
         train(tiny(out=tmp_path / "bad", warmup_steps=-1))
+
+
+def test_a_style_repeated_by_the_mixture_weights_is_rendered_once(monkeypatch):
+    """--weights 3,1 lists `easy` three times: its validation samples are rendered once and
+    repeated, and the set equals rendering every entry (the independent oracle: render_sample
+    called per entry, as before the reuse)."""
+    import crnn.data as data
+
+    easy, medium = preset("easy"), preset("medium")
+    specs = [easy, easy, medium, easy]
+    expected = [
+        (preprocess(s.image, 32, 96, "crop"), s.text, spec.name)
+        for spec in specs
+        for s in (render_sample(spec, 11, i) for i in range(3))
+    ]
+    calls = []
+
+    def counting(spec, seed, index):
+        calls.append(spec.name)
+        return render_sample(spec, seed, index)
+
+    monkeypatch.setattr(data, "render_sample", counting)
+    images, texts, names = data.render_eval_set(specs, 11, 3, 32, 96, "crop")
+    assert calls == ["easy"] * 3 + ["medium"] * 3
+    assert texts == [t for _, t, _ in expected] and names == [n for *_, n in expected]
+    assert np.array_equal(images.numpy(), np.stack([a for a, _, _ in expected]))

@@ -6,7 +6,8 @@
 #   run(command="OUT=$OUT bash results/universal-g1/device.sh", carry=[".whl", "fonts-display-files"],
 #       timeout_s=600)
 #
-# A CPU smoke test of the same lines here (two steps, installed packages, no wheels):
+# A CPU smoke test of the same lines here (the render-rate test sizing a few steps of 8 to a
+# 6-second budget, installed packages, no wheels):
 #   SMOKE=1 OUT=/tmp/g1-smoke bash results/universal-g1/device.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,10 +16,13 @@ D=results/universal-relief
 export STYLES="examples/relief.toml,examples/universal-broad-relief.toml,$D/display-broad-relief.toml,$F/easy.toml,$F/medium.toml,$F/hard.toml,$F/extreme.toml,$F/captcha.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml,examples/glyph-width.toml,examples/mixed-faces.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml"
 export MIX_WEIGHTS=4,2,2,1,1,2,2,1,2,2,2,2,2,1,1,1
 export INIT=crnn/pretrained/universal ARCH=large LR=0.0003 SEED=91 RUN=/tmp/universal-g1
+# 100 validation samples of each of the 16 styles, rendered once before training on one core:
+# the budget is for training.
+export VAL_SIZE=100
 export FONT_FILES=${FONT_FILES:-fonts-display-files}
 if [ -n "${SMOKE:-}" ]; then
     # gpu_run.sh's pool check names the GPU image's faces; the smoke test checks the rest.
-    export NO_WHEELS=1 DEVICE=cpu STEPS=2 BATCH=8 WORKERS=1 BUDGET=600 FONT_FILES=
+    export NO_WHEELS=1 DEVICE=cpu BATCH=8 WORKERS=1 BUDGET=6 VAL_SIZE=8 FONT_FILES=
     export PATH="$PWD/.venv/bin:$PATH"
 fi
 mkdir -p "$OUT"

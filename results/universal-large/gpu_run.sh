@@ -9,7 +9,8 @@
 #   OUT=/tmp/out results/universal-large/gpu_run.sh
 #
 # Knobs for a CPU smoke test: BUDGET (training seconds), STEPS (fixed step count), DEVICE,
-# NO_WHEELS=1 (use the installed packages). For another run on a GPU (their defaults are the
+# NO_WHEELS=1 (use the installed packages), VAL_SIZE (validation samples per style, 200). For
+# another run on a GPU (their defaults are the
 # run recorded here): INIT (the model grown), ARCH (the preset it grows into; the same preset
 # trains it as it is), STYLES and MIX_WEIGHTS (the mixture), LR, SEED, COLOUR=1 (grow the
 # widened reader to RGB input with `crnn colour` before training: results/universal-hue).
@@ -92,12 +93,17 @@ fi
 if [ -z "${STEPS:-}" ]; then
     # Samples per second the workers can render (the trainer's bottleneck on this machine).
     STEPS=$(WORKERS=$WORKERS BUDGET=$BUDGET BATCH=$BATCH STYLES=$STYLES python3 - <<'EOF'
-import multiprocessing as mp, os, sys, time
+import json, multiprocessing as mp, os, sys, time
 from crnn.prerender import _render_chunk
 from generator.spec import load_style
 specs = [load_style(s) for s in os.environ["STYLES"].split(",")]
 workers, per = int(os.environ["WORKERS"]), 60
-jobs = [(specs, 424242, k * per, (k + 1) * per, 32, 128, "crop") for k in range(workers * 6)]
+# The model's input channels: 3 since the reader grew to RGB (results/universal-hue); the job
+# tuple must match crnn.prerender._render_chunk's, which gained them then.
+with open("/tmp/universal-l0/config.json") as f:
+    channels = json.load(f)["model"].get("channels", 1)
+jobs = [(specs, 424242, k * per, (k + 1) * per, 32, 128, "crop", channels)
+        for k in range(workers * 6)]
 with mp.get_context("fork").Pool(workers) as pool:
     pool.map(_render_chunk, jobs[:workers])  # warm: fonts loaded in every worker
     t = time.perf_counter()
@@ -111,7 +117,7 @@ EOF
 fi
 echo "steps $STEPS"
 
-CMD="crnn train --init /tmp/universal-l0 --resize crop -d $STYLES --weights $MIX_WEIGHTS --curriculum 0 --steps $STEPS --batch-size $BATCH --lr $LR --ema 0.999 --val-every 1000 --val-size 200 --workers $WORKERS --threads 4 --device $DEVICE --seed $SEED --out $RUN --quiet"
+CMD="crnn train --init /tmp/universal-l0 --resize crop -d $STYLES --weights $MIX_WEIGHTS --curriculum 0 --steps $STEPS --batch-size $BATCH --lr $LR --ema 0.999 --val-every 1000 --val-size ${VAL_SIZE:-200} --workers $WORKERS --threads 4 --device $DEVICE --seed $SEED --out $RUN --quiet"
 echo "$CMD"
 # Killed a minute past the budget if the rate was misjudged: the best checkpoint is kept.
 timeout $((BUDGET + 60)) python3 -m crnn.cli ${CMD#crnn } || echo "train exited with $?"
