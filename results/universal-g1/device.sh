@@ -11,10 +11,9 @@
 #   SMOKE=1 OUT=/tmp/g1-smoke bash results/universal-g1/device.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-F=examples/full-alphabet
-D=results/universal-relief
-export STYLES="examples/relief.toml,examples/universal-broad-relief.toml,$D/display-broad-relief.toml,$F/easy.toml,$F/medium.toml,$F/hard.toml,$F/extreme.toml,$F/captcha.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml,examples/glyph-width.toml,examples/mixed-faces.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml"
-export MIX_WEIGHTS=4,2,2,1,1,2,2,1,2,2,2,2,2,1,1,1
+source results/universal-g1/mixture.sh
+source results/universal-t1/common.sh  # check_start (slim-tree.sh keeps it in the tree)
+export STYLES=$G1_STYLES MIX_WEIGHTS=$G1_WEIGHTS
 export INIT=crnn/pretrained/universal ARCH=large LR=0.0003 SEED=91 RUN=/tmp/universal-g1
 # 100 validation samples of each of the 16 styles, rendered once before training on one core:
 # the budget is for training.
@@ -27,6 +26,5 @@ if [ -n "${SMOKE:-}" ]; then
 fi
 mkdir -p "$OUT"
 # The start must be the reader g1's rule is judged against (t9-half, README).
-test "$(sha256sum <"$INIT/model.safetensors" | cut -c1-16)" = 4a4f512cdf85c80e ||
-    { echo "g1: $INIT is not t9-half; g1's rule is against it" >&2; exit 1; }
+check_start g1 "$INIT" 4a4f512cdf85c80e t9-half
 bash results/universal-large/gpu_run.sh 2>&1 | tee "$OUT/g1.log"

@@ -13,9 +13,8 @@ source results/universal-t1/common.sh
 START=crnn/pretrained/$BASE
 check_start g1c $START 4a4f512cdf85c80e t9-half
 check_display_fonts g1c
-F=examples/full-alphabet; D=results/universal-relief
-train_once g1c --init $START --resize crop \
-    -d examples/relief.toml,examples/universal-broad-relief.toml,$D/display-broad-relief.toml,$F/easy.toml,$F/medium.toml,$F/hard.toml,$F/extreme.toml,$F/captcha.toml,examples/sweep-curve.toml,examples/quad-warp.toml,examples/tumble.toml,examples/glyph-width.toml,examples/mixed-faces.toml,examples/universal-cells.toml,examples/hue-clutter.toml,examples/heavy-clutter.toml \
-    --weights 4,2,2,1,1,2,2,1,2,2,2,2,2,1,1,1 --curriculum 0 --steps 2400 --lr 0.0003 --ema 0.999 \
+source $HERE/mixture.sh
+train_once g1c --init $START --resize crop -d "$G1_STYLES" \
+    --weights $G1_WEIGHTS --curriculum 0 --steps 2400 --lr 0.0003 --ema 0.999 \
     --val-every 800 --val-size 100 --prerender 60000 --threads 2 --seed 93
 judge g1c ../universal-t1/evaluate-t10.sh 33200

@@ -5,7 +5,7 @@
 # can start from it as it is. This takes the recorded results and the archived readers out of
 # git's index for the call and ignores them in .git/info/exclude (never in .gitignore, never
 # committed), keeping what a device run reads: the code, `universal` and `reference`, the font
-# lists, the training styles and the run scripts (~21 MiB, ~38 with the wheels and fonts that
+# lists, the training styles and the run scripts (~22 MiB, ~39 with the wheels and fonts that
 # prepare.sh makes). No file leaves the disk; `off` puts the index back as HEAD has it.
 #
 #     bash results/universal-g1/slim-tree.sh on     # before the device call
@@ -17,11 +17,14 @@ EXCLUDE=.git/info/exclude
 BEGIN="# >>> slim-tree (results/universal-g1/slim-tree.sh off removes this block)"
 END="# <<< slim-tree"
 # What a device run of results/universal-g1 reads from results/ stays in the tree: gpu_run.sh,
-# this folder, the font lists and the styles that name them. (Order matters: git cannot re-include
-# a file whose folder is excluded, so each kept folder is re-included, then emptied, then its kept
-# files re-included.)
+# this folder, universal-t1's common.sh (check_start), the font lists and the styles that name
+# them. (Order matters: git cannot re-include a file whose folder is excluded, so each kept
+# folder is re-included, then emptied, then its kept files re-included.)
 BLOCK='/results/*
 !/results/universal-g1/
+!/results/universal-t1/
+/results/universal-t1/*
+!/results/universal-t1/common.sh
 !/results/universal-large/
 /results/universal-large/*
 !/results/universal-large/gpu_run.sh
