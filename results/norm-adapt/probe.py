@@ -40,7 +40,7 @@ from benchmark.model_choice import read_right
 from benchmark.stats import mcnemar_exact
 from crnn.checkpoint import load_model
 from crnn.data import GeneratorBatches
-from crnn.preprocess import preprocess_batch
+from crnn.preprocess import preprocess_batch, read_image
 from crnn.recognizer import Recognizer
 from crnn.registry import resolve_model
 from generator.charset import Charset
@@ -90,8 +90,6 @@ def on_images(model, images: list[np.ndarray]) -> None:
 
 
 def unlabelled_images(folder: Path, colour: bool) -> list[np.ndarray]:
-    from crnn.preprocess import read_image
-
     files = sorted(p for p in folder.iterdir() if p.suffix == ".png")
     if not files:
         raise UserError(f"{folder} holds no .png images")
@@ -128,6 +126,12 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
+    if args.part in ("B", "both"):  # before part A's ten minutes, not after them
+        for name in FOLDERS:
+            if not (args.unlabelled / name).is_dir():
+                raise UserError(
+                    f"{args.unlabelled / name} is not a folder (README: the command that makes it)"
+                )
     base_model, document = load_shipped(args.model)
     shipped = Recognizer(base_model, document)
     colour = base_model.config.channels == 3

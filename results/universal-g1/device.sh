@@ -24,7 +24,7 @@ if [ -n "${SMOKE:-}" ]; then
     export NO_WHEELS=1 DEVICE=cpu BATCH=8 WORKERS=1 BUDGET=6 VAL_SIZE=8 FONT_FILES=
     export PATH="$PWD/.venv/bin:$PATH"
 fi
-mkdir -p "$OUT"
+mkdir -p "${OUT:?set OUT to a folder for the results}"
 # The start must be the reader g1's rule is judged against (t9-half, README).
 check_start g1 "$INIT" 4a4f512cdf85c80e t9-half
 bash results/universal-large/gpu_run.sh 2>&1 | tee "$OUT/g1.log"

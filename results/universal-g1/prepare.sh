@@ -14,7 +14,8 @@ for path in /.whl/ /fonts-display-files/; do
 done
 # The runtime dependencies (pyproject.toml) not in the image's package list
 # (/work/.library/device/KINDS.md), at the versions this checkout's environment runs.
-versions=$(.venv/bin/python -m pip freeze 2>/dev/null)
+versions=$(.venv/bin/python -m pip freeze 2>/dev/null) ||
+    { echo "prepare: no .venv here to take versions from (make setup first)" >&2; exit 1; }
 wanted=()
 for name in captcha platformdirs rapidfuzz tomli-w mnemonic ttf-opensans font-lato \
     font-source-sans-pro font-source-serif-pro font-rhd font-manrope font-hanken-grotesk \

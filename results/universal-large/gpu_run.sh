@@ -93,15 +93,16 @@ fi
 if [ -z "${STEPS:-}" ]; then
     # Samples per second the workers can render (the trainer's bottleneck on this machine).
     STEPS=$(WORKERS=$WORKERS BUDGET=$BUDGET BATCH=$BATCH STYLES=$STYLES python3 - <<'EOF'
-import json, multiprocessing as mp, os, sys, time
+import multiprocessing as mp, os, sys, time
 from crnn.prerender import _render_chunk
 from generator.spec import load_style
 specs = [load_style(s) for s in os.environ["STYLES"].split(",")]
 workers, per = int(os.environ["WORKERS"]), 60
 # The model's input channels: 3 since the reader grew to RGB (results/universal-hue); the job
-# tuple must match crnn.prerender._render_chunk's, which gained them then.
-with open("/tmp/universal-l0/config.json") as f:
-    channels = json.load(f)["model"].get("channels", 1)
+# tuple must match crnn.prerender._render_chunk's, which gained them then. Read through the
+# checkpoint's own shape-checked reader, as every config the project reads back.
+from crnn.checkpoint import read_config
+channels = read_config("/tmp/universal-l0")[0].channels
 jobs = [(specs, 424242, k * per, (k + 1) * per, 32, 128, "crop", channels)
         for k in range(workers * 6)]
 with mp.get_context("fork").Pool(workers) as pool:
