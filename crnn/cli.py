@@ -161,7 +161,9 @@ def train(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a CRNN. Writes OUT/model.safetensors + config.json (best validation accuracy),
-    OUT/log.csv, OUT/curve.png and OUT/state.* for --resume. Under torchrun, trains with DDP."""
+    OUT/log.csv, OUT/curve.png and OUT/state.* for --resume. Ctrl-C or SIGTERM stops after the
+    step under way and saves its state, so --resume loses nothing (a second one stops at once).
+    Under torchrun, trains with DDP."""
     from crnn.train import TrainConfig
     from crnn.train import train as run_training
 

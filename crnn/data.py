@@ -26,6 +26,7 @@ from generator.torch_stream import consumer_id
 
 from .augment import augmenter
 from .preprocess import preprocess, preprocess_batch, read_image
+from .stopping import ignore_ctrl_c
 
 
 class DataError(UserError):
@@ -254,6 +255,7 @@ def loader(stream: _BatchStream, workers: int) -> DataLoader:
         num_workers=workers,
         prefetch_factor=4 if workers else None,
         persistent_workers=False,
+        worker_init_fn=ignore_ctrl_c if workers else None,
     )
 
 

@@ -6,7 +6,9 @@ Read top to bottom: config, set-up, the loop, validation, bookkeeping.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import math
 import os
 import time
@@ -21,6 +23,7 @@ from torch import nn
 from generator import __version__
 from generator.charset import Charset
 from generator.errors import UserError
+from generator.io import atomic_write_text
 from generator.progress import Progress
 from generator.seeds import VALIDATION_SEED, check_training_seed
 from generator.spec import CaptchaSpec, load_style
@@ -40,6 +43,7 @@ from .ema import WeightAverage
 from .metrics import char_accuracy, sequence_accuracy
 from .model import CRNN, ModelConfig, parameter_count
 from .preprocess import preprocess_batch
+from .stopping import StopRequests, TrainingStopped
 
 LOG = "log.csv"
 CURVE = "curve.png"
@@ -504,6 +508,8 @@ def train(
     if rank == 0 and not config.resume:
         with open(log_path, "w", newline="") as fh:
             csv.writer(fh).writerow(LOG_FIELDS)
+    elif rank == 0:
+        _trim_log(log_path, start_step)
 
     bar = Progress(
         config.steps,
@@ -512,64 +518,104 @@ def train(
         desc="train",
         disable=rank != 0 or not config.progress,
     )
+
+    saved = start_step  # the step of the training state on disk: --resume continues after it
+    # One process: a first SIGINT/SIGTERM stops after the step under way, its state saved.
+    # Under DDP every rank would have to agree on the step, so there signals act as before.
+    stopper = StopRequests()
+
+    def save_state(step: int) -> None:
+        nonlocal saved
+        save_training_state(
+            out,
+            model,
+            optimizer,
+            scheduler,
+            step,
+            {"best_val_seq_acc": best, "total_steps": config.steps},
+            averaged,
+        )
+        saved = step
+
+    def stopped(message: str) -> TrainingStopped:
+        bar.close()
+        plot_curve(log_path, out / CURVE)
+        return TrainingStopped(f"stopped by {stopper.signal_name} {message}")
+
+    def finished(step: int) -> str:
+        return (
+            f"after step {step} of {config.steps}, its state saved in {out}: the same command "
+            "with --resume continues from there"
+        )
+
     t0 = time.perf_counter()
     seen = 0
     last_val = None
     model.train()
     it = iter(loader(stream, config.workers))
-    for step in range(start_step + 1, config.steps + 1):
-        images, targets, lengths, _ = next(it)
-        images = images.to(device, non_blocking=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            log_probs = model(images)
-        input_lengths = torch.full((images.shape[0],), frames, dtype=torch.long)
-        loss = ctc(log_probs.float().transpose(0, 1), targets, input_lengths, lengths)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
-        optimizer.step()
-        scheduler.step()
-        if averaged is not None:
-            averaged.update(model)
-        seen += images.shape[0] * world
-        if on_step is not None:
-            on_step(step)
-        if rank != 0:
-            continue
-        elapsed = time.perf_counter() - t0
-        rate = seen / elapsed
-        row = {
-            "step": step,
-            "samples": step * config.batch_size * world,
-            "loss": float(loss.detach()),
-            "lr": scheduler.get_last_lr()[0],
-            "samples_per_s": round(rate, 1),
-            "elapsed_s": round(elapsed, 2),
-        }
-        if step % config.val_every == 0 or step == config.steps:
-            last_val = validate(shipped, *val, chars, device)
-            row.update(val_seq_acc=last_val["seq_acc"], val_char_acc=last_val["char_acc"])
-            if last_val["seq_acc"] > best:
-                best = last_val["seq_acc"]
-                save_model(out, shipped, {**meta_doc, "step": step, "val": last_val})
-            save_training_state(
-                out,
-                model,
-                optimizer,
-                scheduler,
-                step,
-                {"best_val_seq_acc": best, "total_steps": config.steps},
-                averaged,
-            )
-        if step % config.log_every == 0 or "val_seq_acc" in row:
-            with open(log_path, "a", newline="") as fh:
-                csv.DictWriter(fh, LOG_FIELDS).writerow(row)
-            history.append(row)
-        fields = {"loss": row["loss"], "img/s": round(rate)}
-        if last_val is not None:
-            fields["val_acc"] = last_val["seq_acc"]
-        bar.set_fields(**fields)
-        bar.update(1)
+    with stopper if world == 1 else contextlib.nullcontext(stopper) as stop:
+        try:
+            for step in range(start_step + 1, config.steps + 1):
+                images, targets, lengths, _ = next(it)
+                images = images.to(device, non_blocking=True)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                    log_probs = model(images)
+                input_lengths = torch.full((images.shape[0],), frames, dtype=torch.long)
+                loss = ctc(log_probs.float().transpose(0, 1), targets, input_lengths, lengths)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
+                optimizer.step()
+                scheduler.step()
+                if averaged is not None:
+                    averaged.update(model)
+                seen += images.shape[0] * world
+                if on_step is not None:
+                    on_step(step)
+                if rank != 0:
+                    continue
+                elapsed = time.perf_counter() - t0
+                rate = seen / elapsed
+                row = {
+                    "step": step,
+                    "samples": step * config.batch_size * world,
+                    "loss": float(loss.detach()),
+                    "lr": scheduler.get_last_lr()[0],
+                    "samples_per_s": round(rate, 1),
+                    "elapsed_s": round(elapsed, 2),
+                }
+                if step % config.val_every == 0 or step == config.steps:
+                    last_val = validate(shipped, *val, chars, device)
+                    row.update(val_seq_acc=last_val["seq_acc"], val_char_acc=last_val["char_acc"])
+                    if last_val["seq_acc"] > best:
+                        best = last_val["seq_acc"]
+                        save_model(out, shipped, {**meta_doc, "step": step, "val": last_val})
+                    save_state(step)
+                if step % config.log_every == 0 or "val_seq_acc" in row:
+                    with open(log_path, "a", newline="") as fh:
+                        csv.DictWriter(fh, LOG_FIELDS).writerow(row)
+                    history.append(row)
+                fields = {"loss": row["loss"], "img/s": round(rate)}
+                if last_val is not None:
+                    fields["val_acc"] = last_val["seq_acc"]
+                bar.set_fields(**fields)
+                bar.update(1)
+                if stop.signal_name is not None and step < config.steps:
+                    if saved != step:
+                        save_state(step)
+                    raise stopped(finished(step))
+        except RuntimeError:
+            # A stop sent to the whole process group (kill -- -PGID) ends the render workers
+            # too, and the DataLoader reports that as an error, possibly mid-step: the state on
+            # disk is then the last one saved whole.
+            if stop.signal_name is None:
+                raise
+            if saved == step:
+                raise stopped(finished(step)) from None
+            raise stopped(
+                f"during step {step}, which its render workers did not live to finish: the "
+                f"same command with --resume continues from the state saved at step {saved}"
+            ) from None
     bar.close()
     seconds = time.perf_counter() - t0
     if rank == 0:
@@ -585,6 +631,21 @@ def train(
         seconds=seconds,
         samples_per_s=seen / seconds if seconds else 0.0,
     )
+
+
+def _trim_log(log_path: Path, step: int) -> None:
+    """Drop the log's rows after ``step``, where a resumed run picks up: an interrupted run
+    may have logged steps past its last saved state, and they are trained (and logged) again."""
+    if not log_path.exists():
+        return
+    with open(log_path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    kept = [r for r in rows[1:] if r and r[0].isdigit() and int(r[0]) <= step]
+    if len(kept) == len(rows) - 1:
+        return
+    lines = io.StringIO()
+    csv.writer(lines).writerows([list(LOG_FIELDS), *kept])
+    atomic_write_text(log_path, lines.getvalue())
 
 
 def plot_curve(log_path: Path, png: Path) -> None:

@@ -73,8 +73,8 @@ def run_app(app: typer.Typer, prog: str, argv: list[str] | None = None) -> None:
         fail(prog, "interrupted", EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         fail(prog, "interrupted; re-run the same command to resume", EXIT_INTERRUPTED)
-    except UserError as err:
-        fail(prog, str(err))
+    except UserError as err:  # some carry their own status (crnn.stopping: 130, interrupted)
+        fail(prog, str(err), getattr(err, "exit_code", EXIT_USER_ERROR))
     except OSError as err:
         where = f" {err.filename}" if err.filename else ""
         fail(prog, f"{err.strerror or err}{where}", 1)
