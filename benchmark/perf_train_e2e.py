@@ -1,10 +1,12 @@
 """Training throughput end to end vs compute only, side by side in one run (issue: keep the model
 busy on CPU).
 
-Three measurements on the same model (small, 32 x 128, aspect kept) and the same style mix:
+Measurements on the same model (``--arch``, small by default; 32 x 128, aspect kept) and the
+same style mix:
 
 1. compute only: the model's training step on ready-made tensors (benchmark.perf_train);
-2. streamed: ``crnn train`` rendering every sample fresh in a DataLoader worker;
+2. streamed: ``crnn train`` rendering every sample fresh, in the training process
+   (``--workers 0``) and in one DataLoader worker (the default);
 3. pre-rendered: ``crnn train --prerender N`` — the N samples rendered once on every core, then
    training steps that only read arrays. Its rendering cost is reported too, and the rate a run
    of E epochs gets once rendering is amortised: 1 / (1/train + 1/(render * E)).
@@ -48,6 +50,7 @@ def _timed_train(config) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", default="small", help="model preset (small, medium, large)")
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--prerender", type=int, default=4800, help="samples rendered up front")
@@ -60,7 +63,7 @@ def main() -> None:
     from generator.spec import load_style
 
     common = dict(
-        arch="small",
+        arch=args.arch,
         styles=STYLES,
         steps=args.steps,
         batch_size=args.batch,
@@ -72,8 +75,9 @@ def main() -> None:
         progress=False,
         log_every=10**9,
     )
-    compute = measure("small", torch.device("cpu"), args.batch, width=128)["train_samples_per_s"]
+    compute = measure(args.arch, torch.device("cpu"), args.batch, width=128)["train_samples_per_s"]
     with tempfile.TemporaryDirectory() as tmp:
+        inline = _timed_train(TrainConfig(out=Path(tmp) / "inline", workers=0, **common))
         streamed = _timed_train(TrainConfig(out=Path(tmp) / "stream", workers=1, **common))
         specs = [load_style(s) for s in STYLES]
         t0 = time.perf_counter()
@@ -89,9 +93,11 @@ def main() -> None:
     )
     lines = [
         f"$ {command.strip()}  # {machine}",
-        f"model small 32x128 (pad), batch {args.batch}, styles {','.join(STYLES)}, "
+        f"model {args.arch} 32x128 (pad), batch {args.batch}, styles {','.join(STYLES)}, "
         f"{args.steps} steps per run",
         f"compute only (ready tensors):           {compute:7.1f} samples/s  (100 %)",
+        f"streamed, rendered in-process:          {inline:7.1f} samples/s  "
+        f"({100 * inline / compute:.0f} %)",
         f"streamed, 1 render worker:              {streamed:7.1f} samples/s  "
         f"({100 * streamed / compute:.0f} %)",
         f"pre-rendered, training steps:           {cached:7.1f} samples/s  "
@@ -108,7 +114,9 @@ def main() -> None:
         figures = {
             "command": command,
             "machine": machine,
+            "arch": args.arch,
             "compute_only": compute,
+            "streamed_in_process": inline,
             "streamed": streamed,
             "prerendered_training": cached,
             "prerender_samples_per_s": render_rate,

@@ -7,6 +7,7 @@ what the interrupted one would have seen, whatever the number of workers.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,6 @@ from generator.torch_stream import consumer_id
 
 from .augment import augmenter
 from .preprocess import preprocess, preprocess_batch, read_image
-from .stopping import ignore_ctrl_c
 
 
 class DataError(UserError):
@@ -248,6 +248,15 @@ class ListBatches(_BatchStream):
         return self._collate(images, texts)
 
 
+def _render_worker_init(_worker_id: int) -> None:
+    """A DataLoader worker's set-up. A terminal's Ctrl-C reaches the whole process group, and a
+    worker that died of it under the step being finished would end the run with a DataLoader
+    error instead of the saved state crnn.stopping asks for; so workers ignore it and end with
+    the trainer. SIGTERM keeps its effect: the DataLoader ends a worker that outlives its
+    shutdown with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def loader(stream: _BatchStream, workers: int) -> DataLoader:
     return DataLoader(
         stream,
@@ -255,7 +264,7 @@ def loader(stream: _BatchStream, workers: int) -> DataLoader:
         num_workers=workers,
         prefetch_factor=4 if workers else None,
         persistent_workers=False,
-        worker_init_fn=ignore_ctrl_c if workers else None,
+        worker_init_fn=_render_worker_init if workers else None,
     )
 
 

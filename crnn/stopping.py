@@ -52,11 +52,9 @@ class StopRequests:
             self._restore()
             raise KeyboardInterrupt
         self.signal_name = signal.Signals(signum).name
-
-
-def ignore_ctrl_c(_worker_id: int | None = None) -> None:
-    """For render workers (a DataLoader's worker_init_fn): a terminal's Ctrl-C reaches the
-    whole process group, and a worker that dies of it under the step being finished would end
-    the run with a DataLoader error instead of a saved state. SIGTERM keeps its effect: the
-    DataLoader ends a worker that outlives its shutdown with it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # The same signal sent to the process group ends the render workers, and torch's
+        # SIGCHLD handler would report that by raising wherever the trainer happens to be (in
+        # the middle of saving, or of an import). The run is stopping: let workers end quietly.
+        # __exit__ puts torch's handler back, after the trainer has shut its workers down.
+        if hasattr(signal, "SIGCHLD"):
+            self._previous.setdefault(signal.SIGCHLD, signal.signal(signal.SIGCHLD, signal.SIG_DFL))

@@ -603,13 +603,15 @@ def train(
                 if stop.signal_name is not None and step < config.steps:
                     if saved != step:
                         save_state(step)
+                    _end_workers(it)
                     raise stopped(finished(step))
         except RuntimeError:
             # A stop sent to the whole process group (kill -- -PGID) ends the render workers
-            # too, and the DataLoader reports that as an error, possibly mid-step: the state on
-            # disk is then the last one saved whole.
+            # too, and the DataLoader may report that as an error mid-step, before the stop
+            # request is seen: the state on disk is then the last one saved whole.
             if stop.signal_name is None:
                 raise
+            _end_workers(it)
             if saved == step:
                 raise stopped(finished(step)) from None
             raise stopped(
@@ -631,6 +633,15 @@ def train(
         seconds=seconds,
         samples_per_s=seen / seconds if seconds else 0.0,
     )
+
+
+def _end_workers(batches) -> None:
+    """Shut a stopping run's render workers down now, while crnn.stopping keeps their ends
+    quiet, rather than when the iterator is collected after torch's SIGCHLD handler is back
+    (it would report a worker killed by the stop signal from inside that clean-up)."""
+    shutdown = getattr(batches, "_shutdown_workers", None)  # torch's multi-process iterator
+    if shutdown is not None:
+        shutdown()
 
 
 def _trim_log(log_path: Path, step: int) -> None:

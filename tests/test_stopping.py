@@ -36,6 +36,7 @@ def same_weights(a, b):
 
 def test_a_first_signal_is_a_request_and_a_second_stops_at_once():
     before = signal.getsignal(signal.SIGINT)
+    child = signal.getsignal(signal.SIGCHLD)
     with StopRequests() as stop:
         assert stop.signal_name is None
         os.kill(os.getpid(), signal.SIGTERM)
@@ -44,6 +45,7 @@ def test_a_first_signal_is_a_request_and_a_second_stops_at_once():
             os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is before
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGCHLD) is child  # quiet only while stopping
 
 
 @pytest.mark.parametrize("stop_at", [4, 3])  # between validations, and on one (already saved)
@@ -115,3 +117,15 @@ def test_a_signal_to_the_process_group_with_render_workers(tmp_path, sig):
     assert done.returncode == 0, done.stderr[-2000:]
     steps = logged_steps(run)
     assert steps == sorted(set(steps)) and steps[-1] == saved + 10
+
+
+class _WorkerIgnoresCtrlC(torch.utils.data.IterableDataset):
+    def __iter__(self):
+        yield signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_render_workers_leave_ctrl_c_to_the_trainer():
+    from crnn.data import loader
+
+    assert next(iter(loader(_WorkerIgnoresCtrlC(), 1))) is True  # the worker ignores it
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # the trainer's own is untouched
