@@ -13,6 +13,8 @@ from generator.cliutil import command_line, fail, make_app, run_app
 from generator.spec import FAMILIES
 
 PROG = "bench"
+# an attack resumes each point's training from its saved state
+CONTINUE_ATTACK = "the same command continues from there"
 app = make_app(
     PROG, "Benchmark a captcha recognizer per difficulty level and compare CTC decoders."
 )
@@ -554,6 +556,7 @@ def attack(
     from benchmark.attack import AttackConfig, attack_folder, attack_style, parse_budget
     from benchmark.attack_report import verdict, write_attack_report
     from benchmark.evalsets import MAX_EVAL_N, resolve_levels
+    from crnn.stopping import how_to_continue
     from generator.seeds import check_training_seed
 
     if data is not None and difficulty is not None:
@@ -620,11 +623,15 @@ def attack(
         colour = reads_colour(init)
         folder = open_labelled_folder(data, colour=colour)
         pool = open_image_folder(unlabelled, colour=colour) if unlabelled is not None else None
-        results = [attack_folder(folder, config, shot_list, draws, test_share, mix_spec, say, pool)]
+        with how_to_continue(CONTINUE_ATTACK):
+            results = [
+                attack_folder(folder, config, shot_list, draws, test_share, mix_spec, say, pool)
+            ]
     else:
-        results = [
-            attack_style(spec, ref, config, say) for spec, ref in zip(specs, refs, strict=True)
-        ]
+        with how_to_continue(CONTINUE_ATTACK):
+            results = [
+                attack_style(spec, ref, config, say) for spec, ref in zip(specs, refs, strict=True)
+            ]
     spent = f"k ≤ {max(shot_list)} labelled images" if data is not None else None
     if spent and unlabelled is not None:
         spent += f" (+ {pool.n:,} unlabelled for self-training)"

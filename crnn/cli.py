@@ -164,6 +164,7 @@ def train(
     OUT/log.csv, OUT/curve.png and OUT/state.* for --resume. Ctrl-C or SIGTERM stops after the
     step under way and saves its state, so --resume loses nothing (a second one stops at once).
     Under torchrun, trains with DDP."""
+    from crnn.stopping import how_to_continue
     from crnn.train import TrainConfig
     from crnn.train import train as run_training
 
@@ -203,7 +204,8 @@ def train(
         progress=not quiet,
         extra={"command": command_line()},
     )
-    result = run_training(config)
+    with how_to_continue("the same command with --resume continues from there"):
+        result = run_training(config)
     per_style = ", ".join(f"{k} {v:.3f}" for k, v in result.per_style.items())
     typer.echo(
         f"{out}: {result.steps} steps in {result.seconds:.0f} s "

@@ -8,8 +8,10 @@ asks: the trainer finishes the step under way, saves its state at that step and 
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 
 from generator.cliutil import EXIT_INTERRUPTED
 from generator.errors import UserError
@@ -58,3 +60,13 @@ class StopRequests:
         # __exit__ puts torch's handler back, after the trainer has shut its workers down.
         if hasattr(signal, "SIGCHLD"):
             self._previous.setdefault(signal.SIGCHLD, signal.signal(signal.SIGCHLD, signal.SIG_DFL))
+
+
+@contextlib.contextmanager
+def how_to_continue(hint: str) -> Iterator[None]:
+    """A CLI's words for going on, added to a TrainingStopped raised within: the trainer knows
+    only that its state is saved, the command knows how its user resumes it."""
+    try:
+        yield
+    except TrainingStopped as stopped:
+        raise TrainingStopped(f"{stopped}: {hint}") from None

@@ -543,10 +543,7 @@ def train(
         return TrainingStopped(f"stopped by {stopper.signal_name} {message}")
 
     def finished(step: int) -> str:
-        return (
-            f"after step {step} of {config.steps}, its state saved in {out}: the same command "
-            "with --resume continues from there"
-        )
+        return f"after step {step} of {config.steps}, its state saved in {out}"
 
     t0 = time.perf_counter()
     seen = 0
@@ -615,8 +612,8 @@ def train(
             if saved == step:
                 raise stopped(finished(step)) from None
             raise stopped(
-                f"during step {step}, which its render workers did not live to finish: the "
-                f"same command with --resume continues from the state saved at step {saved}"
+                f"during step {step}, which its render workers did not live to finish; the "
+                f"state saved at step {saved} in {out} is where it resumes"
             ) from None
     bar.close()
     seconds = time.perf_counter() - t0

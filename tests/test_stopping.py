@@ -13,7 +13,7 @@ import torch
 from conftest import tiny
 
 from crnn.checkpoint import load_model, read_training_meta
-from crnn.stopping import StopRequests, TrainingStopped
+from crnn.stopping import StopRequests, TrainingStopped, how_to_continue
 from crnn.train import train
 
 
@@ -48,6 +48,14 @@ def test_a_first_signal_is_a_request_and_a_second_stops_at_once():
     assert signal.getsignal(signal.SIGCHLD) is child  # quiet only while stopping
 
 
+def test_each_command_says_how_its_own_user_goes_on():
+    expected = r"^stopped by SIGINT after step 3: re-run it$"
+    with pytest.raises(TrainingStopped, match=expected), how_to_continue("re-run it"):
+        raise TrainingStopped("stopped by SIGINT after step 3")
+    with how_to_continue("re-run it"):  # nothing raised, nothing changed
+        pass
+
+
 @pytest.mark.parametrize("stop_at", [4, 3])  # between validations, and on one (already saved)
 def test_a_stopped_run_resumes_onto_the_uninterrupted_weights_and_log(tmp_path, stop_at):
     straight = train(tiny(out=tmp_path / "straight", steps=6, val_every=3))
@@ -57,7 +65,7 @@ def test_a_stopped_run_resumes_onto_the_uninterrupted_weights_and_log(tmp_path, 
             os.kill(os.getpid(), signal.SIGTERM)
 
     run = tmp_path / "stopped"
-    with pytest.raises(TrainingStopped, match=f"after step {stop_at} of 6.*--resume"):
+    with pytest.raises(TrainingStopped, match=f"after step {stop_at} of 6, its state saved"):
         train(tiny(out=run, steps=6, val_every=3), on_step=ask_to_stop)
     assert read_training_meta(run)["step"] == stop_at
     assert logged_steps(run) == list(range(1, stop_at + 1))
