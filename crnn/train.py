@@ -426,7 +426,7 @@ def train(
             optimizer, lambda step: min(1.0, (step + 1) / CONSTANT_WARMUP)
         )
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    start_step, best, history = 0, -1.0, []
+    start_step, best = 0, -1.0
     if config.resume:
         meta = load_training_state(out, model, optimizer, scheduler)
         start_step, best = meta["step"], meta.get("best_val_seq_acc", -1.0)
@@ -537,20 +537,25 @@ def train(
         )
         saved = step
 
-    def stopped(message: str) -> TrainingStopped:
+    def stopped(step: int) -> TrainingStopped:
+        _end_workers(it)
         bar.close()
         plot_curve(log_path, out / CURVE)
-        return TrainingStopped(f"stopped by {stopper.signal_name} {message}")
-
-    def finished(step: int) -> str:
-        return f"after step {step} of {config.steps}, its state saved in {out}"
+        if saved == step:
+            where = f"after step {step} of {config.steps}, its state saved in {out}"
+        else:
+            where = (
+                f"during step {step}, which its render workers did not live to finish; the "
+                f"state saved at step {saved} in {out} is where it resumes"
+            )
+        return TrainingStopped(f"stopped by {stopper.signal_name} {where}")
 
     t0 = time.perf_counter()
     seen = 0
     last_val = None
     model.train()
     it = iter(loader(stream, config.workers))
-    with stopper if world == 1 else contextlib.nullcontext(stopper) as stop:
+    with stopper if world == 1 else contextlib.nullcontext():
         try:
             for step in range(start_step + 1, config.steps + 1):
                 images, targets, lengths, _ = next(it)
@@ -591,30 +596,22 @@ def train(
                 if step % config.log_every == 0 or "val_seq_acc" in row:
                     with open(log_path, "a", newline="") as fh:
                         csv.DictWriter(fh, LOG_FIELDS).writerow(row)
-                    history.append(row)
                 fields = {"loss": row["loss"], "img/s": round(rate)}
                 if last_val is not None:
                     fields["val_acc"] = last_val["seq_acc"]
                 bar.set_fields(**fields)
                 bar.update(1)
-                if stop.signal_name is not None and step < config.steps:
+                if stopper.signal_name is not None and step < config.steps:
                     if saved != step:
                         save_state(step)
-                    _end_workers(it)
-                    raise stopped(finished(step))
+                    raise stopped(step)
         except RuntimeError:
             # A stop sent to the whole process group (kill -- -PGID) ends the render workers
             # too, and the DataLoader may report that as an error mid-step, before the stop
             # request is seen: the state on disk is then the last one saved whole.
-            if stop.signal_name is None:
+            if stopper.signal_name is None:
                 raise
-            _end_workers(it)
-            if saved == step:
-                raise stopped(finished(step)) from None
-            raise stopped(
-                f"during step {step}, which its render workers did not live to finish; the "
-                f"state saved at step {saved} in {out} is where it resumes"
-            ) from None
+            raise stopped(step) from None
     bar.close()
     seconds = time.perf_counter() - t0
     if rank == 0:

@@ -41,20 +41,40 @@ stop)
     tail -1 runs/g2.log
     ;;
 status)
-    python - <<'PY'
-import csv, json
-rows = list(csv.DictReader(open("runs/universal-g2/log.csv")))
-state = json.load(open("runs/universal-g2/state.json"))
-vals = [r for r in rows if r["val_seq_acc"]]
-print(f"state at step {state['step']} of 15600; last logged step {rows[-1]['step']}, "
+    RUN=$RUN STEPS=$STEPS python - <<'PY'
+import csv, os, sys
+from pathlib import Path
+
+from crnn.checkpoint import CheckpointError, read_training_meta
+
+run = Path(os.environ["RUN"])
+try:
+    step = read_training_meta(run)["step"]  # shape-checked state.json
+except CheckpointError as error:
+    sys.exit(f"g2: {error}")
+with open(run / "log.csv", newline="") as fh:
+    rows = list(csv.DictReader(fh))
+print(f"state at step {step} of {os.environ['STEPS']}; last logged step {rows[-1]['step']}, "
       f"{rows[-1]['samples_per_s']} samples/s")
-for r in vals[-3:]:
-    print(f"  step {r['step']}: validation {float(r['val_seq_acc']):.4f}")
+for row in [r for r in rows if r["val_seq_acc"]][-3:]:
+    print(f"  step {row['step']}: validation {float(row['val_seq_acc']):.4f}")
 PY
     ;;
 judge)
-    test "$(python -c 'import json; print(json.load(open("runs/universal-g2/state.json"))["step"])')" = $STEPS ||
-        { echo "g2: judged at step $STEPS only (README, rule)" >&2; exit 1; }
+    reached=$(RUN=$RUN python - <<'PY'
+import os, sys
+from pathlib import Path
+
+from crnn.checkpoint import CheckpointError, read_training_meta
+
+try:
+    print(read_training_meta(Path(os.environ["RUN"]))["step"])
+except CheckpointError as error:
+    sys.exit(f"g2: {error}")
+PY
+)
+    test "$reached" = $STEPS ||
+        { echo "g2: judged at step $STEPS only, and its state is at step $reached (README, rule)" >&2; exit 1; }
     export BASE=universal RULE=g1
     keep $RUN $HERE/g2-run
     judge g2 ../universal-t1/evaluate-t10.sh 37200
