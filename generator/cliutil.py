@@ -76,8 +76,9 @@ def run_app(app: typer.Typer, prog: str, argv: list[str] | None = None) -> None:
     except UserError as err:  # some carry their own status (crnn.stopping: 130, interrupted)
         fail(prog, str(err), getattr(err, "exit_code", EXIT_USER_ERROR))
     except OSError as err:
-        where = f" {err.filename}" if err.filename else ""
-        fail(prog, f"{err.strerror or err}{where}", 1)
+        # "PATH: reason", the way cp and mkdir say it.
+        reason = err.strerror or str(err)
+        fail(prog, f"{err.filename}: {reason}" if err.filename else reason, 1)
     if code == EXIT_INTERRUPTED:
         fail(prog, "interrupted; re-run the same command to resume", EXIT_INTERRUPTED)
     if isinstance(code, int) and code:

@@ -200,3 +200,18 @@ def test_greedy_only_bench_run_prints_no_warning(tmp_path, capsys):
         )
     assert code in (0, None), err
     assert "Warning" not in err and all(line.startswith("eval set ") for line in err.splitlines())
+
+
+def test_an_os_error_is_one_line_naming_the_path_first(tmp_path, capsys):
+    from conftest import invoke
+
+    from generator.cli import main as captchagen_main
+
+    (tmp_path / "a-file").write_bytes(b"")
+    out = tmp_path / "a-file" / "out"
+    code, _, err = invoke(captchagen_main, ["make", "--n", "2", "-o", str(out)], capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"captchagen: error: {out}") and err.rstrip().endswith(
+        ": Not a directory"
+    )
