@@ -554,10 +554,10 @@ def attack_folder(
     the confident readings join its k labelled images for one more fine-tuning from the
     pretrained model (GeeSolver's setting: a few hundred labelled, thousands unlabelled)."""
     from .evalsets import folder_eval_set
-    from .folders import check_charset, held_out_split
+    from .folders import fit_labels, held_out_split
 
     pretrained, _ = _load_pretrained(config.init)  # loaded once: charset, k = 0, timing
-    check_charset(folder, pretrained.config.charset, config.init)
+    folder, _ = fit_labels(folder, pretrained.config.charset, config.init)
     pool, test_idx = held_out_split(folder.n, test_share, config.seed)
     evalset = folder_eval_set(folder.subset(test_idx))
     too_many = [k for k in shots if k > len(pool)]

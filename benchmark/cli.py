@@ -129,11 +129,13 @@ def run(
 
     if data is not None:
         from benchmark.evalsets import folder_eval_set
-        from benchmark.folders import check_charset, open_labelled_folder
+        from benchmark.folders import fit_labels, open_labelled_folder
         from benchmark.harness import evaluate_sets
 
         folder = open_labelled_folder(data, colour=rec.config.channels == 3)
-        check_charset(folder, rec.chars, str(model or DEFAULT_MODEL))
+        folder, folded = fit_labels(folder, rec.chars, str(model or DEFAULT_MODEL))
+        if folded and not quiet:
+            typer.echo(f"{folded} labels put in the reader's case (it reads case-insensitively)")
         result = evaluate_sets(rec, [folder_eval_set(folder)], decoder_specs, progress, within)
     else:
         result = evaluate(rec, specs, n, decoder_specs, cache, progress, within)

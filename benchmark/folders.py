@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ import numpy as np
 from crnn.preprocess import ImageInputError, read_image
 from generator.errors import UserError
 from generator.jsonfile import JsonFileError, check_shape, parse_json
+from generator.text import fold_case
 
 LABEL_FILES = ("metadata.jsonl", "metadata.csv", "labels.csv")
 MAX_FOLDER_IMAGES = 200_000
@@ -214,20 +215,28 @@ def open_image_folder(path: str | Path, colour: bool = False) -> ImageFolder:
     return ImageFolder(root, names, images, shas, digest.hexdigest())
 
 
-def check_charset(folder: LabelledFolder, chars: str, model: str) -> None:
-    """One line naming the labels' characters the model cannot write, and the ways out."""
+def fit_labels(folder: LabelledFolder, chars: str, model: str) -> tuple[LabelledFolder, int]:
+    """The folder with its labels in the reader's case, and how many labels that changed.
+
+    A reader whose alphabet has one case (``universal``: digits and capitals) reads captchas
+    case-insensitively, so ``abc7`` is its ``ABC7``: labels are folded, as a person answering
+    would be. Characters it still cannot write are one line naming them, and the ways out."""
+    folded = [fold_case(t, chars) for t in folder.texts]
+    changed = sum(a != b for a, b in zip(folded, folder.texts, strict=True))
+    if changed:
+        folder = replace(folder, texts=folded)
     known = set(chars)
     missing = sorted({c for t in folder.texts for c in t if c not in known})
-    if not missing:
-        return
-    hint = ""
-    if all(c.upper() in known for c in missing):
-        hint = " (they are lowercase forms of characters the model knows: upper-case the labels)"
-    raise FolderError(
-        f"labels in {folder.root} use characters model {model} cannot output: "
-        f"{''.join(missing)!r}{hint}; relabel them, or fine-tune with `crnn train --init` on "
-        "data with this alphabet"
-    )
+    if missing:
+        hint = ""
+        if all(c.upper() in known or c.lower() in known for c in missing):
+            hint = " (other-case forms of characters the model knows; it tells case apart)"
+        raise FolderError(
+            f"labels in {folder.root} use characters model {model} cannot output: "
+            f"{''.join(missing)!r}{hint}; relabel them, or fine-tune with `crnn train --init` "
+            "on data with this alphabet"
+        )
+    return folder, changed
 
 
 def held_out_split(n: int, test_share: float, seed: int) -> tuple[list[int], list[int]]:

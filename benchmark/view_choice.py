@@ -35,7 +35,7 @@ import torch
 from PIL import Image
 
 from benchmark.evalsets import validation_sets
-from benchmark.folders import check_charset, open_labelled_folder
+from benchmark.folders import fit_labels, open_labelled_folder
 from crnn.decode import ensemble, greedy_decode
 from crnn.recognizer import Recognizer
 from crnn.views import VIEWS, View, check_resize
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
         folders = [f for f in args.folders.split(",") if f]
         for path in folders:
             folder = open_labelled_folder(path, colour=rec.config.channels == 3)
-            check_charset(folder, rec.chars, args.model)
+            folder, _ = fit_labels(folder, rec.chars, args.model)
             images = [Image.fromarray(a) for a in folder.images]
             sets.append((f"{folder.name} (third-party)", images, folder.texts))
         cache = Cache(rec, sets, [*VIEWS, *candidates_in])

@@ -14,7 +14,7 @@ from benchmark.attack import AttackConfig, AttackError, Budget, attack_folder
 from benchmark.cli import main as bench_main
 from benchmark.folders import (
     FolderError,
-    check_charset,
+    fit_labels,
     held_out_split,
     open_image_folder,
     open_labelled_folder,
@@ -80,9 +80,27 @@ def test_bad_folders_say_what_is_wrong(tmp_path):
         open_labelled_folder(tmp_path / "f")
     labels.write_text(text)
     folder = open_labelled_folder(tmp_path / "f")
-    folder.texts[0] = "ab" + folder.texts[0][2:]
-    with pytest.raises(FolderError, match=r"cannot output: 'ab'.*lowercase forms"):
-        check_charset(folder, CHARS.upper() + "B", "m")
+    folder.texts[0] = "#" + folder.texts[0][1:]
+    with pytest.raises(FolderError, match=r"cannot output: '#'; relabel"):
+        fit_labels(folder, CHARS, "m")
+    folder.texts[0] = "c" + folder.texts[0][1:]
+    with pytest.raises(FolderError, match=r"cannot output: 'c' \(other-case forms"):
+        fit_labels(folder, CHARS + "ab", "m")  # a reader that tells case apart: no folding
+
+
+def test_a_case_insensitive_reader_gets_its_labels_in_its_case(tmp_path):
+    rows = captcha_folder(tmp_path / "f", n=6)
+    folder = open_labelled_folder(tmp_path / "f")
+    folder.texts[1] = folder.texts[1].lower()
+    folder.texts[4] = folder.texts[4][:2] + folder.texts[4][2:].lower()
+    fitted, changed = fit_labels(folder, CHARS, "m")
+    assert fitted.texts == [t for _, t in rows]
+    assert changed == (rows[1][1] != rows[1][1].lower()) + (
+        rows[4][1][2:] != rows[4][1][2:].lower()
+    )
+    assert fitted.images is folder.images and fitted.digest == folder.digest
+    lower_reader = "0123456789abcdefgh"
+    assert fit_labels(fitted, lower_reader, "m")[0].texts == [t.lower() for _, t in rows]
 
 
 def test_held_out_split_is_fixed_and_disjoint():
@@ -92,7 +110,7 @@ def test_held_out_split_is_fixed_and_disjoint():
 
 
 def test_bench_run_reads_a_labelled_folder(tiny_reader, tmp_path, capsys):
-    captcha_folder(tmp_path / "real", n=12)
+    rows = captcha_folder(tmp_path / "real", n=12)
     argv = ["run", "--data", str(tmp_path / "real"), "--model", str(tiny_reader)]
     code, _, err = invoke(
         bench_main, [*argv, "--decoders", "greedy", "-o", str(tmp_path / "r")], capsys
@@ -101,6 +119,19 @@ def test_bench_run_reads_a_labelled_folder(tiny_reader, tmp_path, capsys):
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert [r["level"] for r in metrics["rows"]] == ["real"] and metrics["rows"][0]["n"] == 12
     assert (tmp_path / "r" / "figures" / "misreads.png").exists()
+
+    # The same folder labelled in lowercase reads the same: the reader is case-insensitive.
+    labels = tmp_path / "real" / "labels.csv"
+    labels.write_text(labels.read_text().lower())  # file names c000.png… are lowercase already
+    code, out, err = invoke(
+        bench_main, [*argv, "--decoders", "greedy", "-o", str(tmp_path / "r2")], capsys
+    )
+    assert code in (0, None), err
+    letters = sum(any(c.isalpha() for c in t) for _, t in rows)
+    assert f"{letters} labels put in the reader's case" in out
+    # Every sample's label (folded back to the original capitals) and reading are the same.
+    first, second = ((tmp_path / r / "predictions.csv").read_text() for r in ("r", "r2"))
+    assert second == first and rows[0][1] in first
 
 
 SHOTS = [(0, 0), (10, 0), (10, 1)]
